@@ -1,0 +1,126 @@
+"""Personas shared by every test: an Admin, a Moderator, an end User, an outsider, and API keys.
+
+alice is an Admin, mo a Moderator, uma an end User (not staff), and charlie is staff with no role:
+"charlie gets 403". `api_client("ailogs:write")` returns a DRF client holding a key with that scope.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from monitoring_site.api_keys import key_cache
+from monitoring_site.models import ApiKey
+from monitoring_site.roles import ADMIN, MODERATOR, USER, setup_roles
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_fresh_caches(settings):
+    """Tests speak plain HTTP to the test client; secure-cookie behaviour has its own test."""
+    settings.SECURE_SSL_REDIRECT = False
+    key_cache.clear()
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception:
+        pass
+    yield
+    key_cache.clear()
+
+
+@pytest.fixture
+def roles(db):
+    setup_roles()
+    return {name: Group.objects.get(name=name) for name in (ADMIN, MODERATOR, USER)}
+
+
+def _user(django_user_model, roles, username, role, staff):
+    user = django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD, is_staff=staff)
+    if role:
+        user.groups.add(roles[role])
+    return user
+
+
+@pytest.fixture
+def alice(django_user_model, roles):
+    return _user(django_user_model, roles, "alice", ADMIN, staff=True)
+
+
+@pytest.fixture
+def mo(django_user_model, roles):
+    return _user(django_user_model, roles, "mo", MODERATOR, staff=True)
+
+
+@pytest.fixture
+def uma(django_user_model, roles):
+    return _user(django_user_model, roles, "uma", USER, staff=False)
+
+
+@pytest.fixture
+def charlie(django_user_model, roles):
+    return _user(django_user_model, roles, "charlie", None, staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) returns the Django test client logged in as that user."""
+
+    def make(user):
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client(db):
+    """api_client("scope", ...) returns an APIClient sending a fresh key with those scopes."""
+
+    def make(*scopes: str, **fields) -> APIClient:
+        key, raw = ApiKey.issue(f"test-{'-'.join(scopes) or 'none'}", list(scopes), **fields)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.key = key
+        client.raw_key = raw
+        return client
+
+    return make
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (solo pool, in a thread) consuming our queues on the configured broker."""
+    import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping, which start_worker expects)
+    from celery.contrib.testing.worker import start_worker
+
+    from monitoring_site.celery import app
+
+    try:
+        app.control.purge()
+    except Exception:
+        pass
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        shutdown_timeout=10,
+        loglevel="WARNING",
+        queues=["celery", "notifications"],
+    ):
+        yield app
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+    """Poll until predicate() is truthy (a worker finishing a task); return its value or fail."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")

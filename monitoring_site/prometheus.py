@@ -1,0 +1,42 @@
+"""/metrics: django-prometheus's process metrics plus the project's own, read from the database.
+
+Apps add collectors with `register(collector)` in their AppConfig.ready(). A collector has a
+`collect()` method yielding prometheus_client metric families; reading counts from the database
+at scrape time keeps them right however many web processes there are.
+"""
+
+import hmac
+import os
+
+from django.conf import settings
+from django.http import HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+app_registry = CollectorRegistry(auto_describe=False)
+
+
+def register(collector) -> None:
+    try:
+        app_registry.register(collector)
+    except ValueError:  # already registered (ready() ran twice in tests)
+        pass
+
+
+def _process_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+def metrics_view(request):
+    token = settings.METRICS_TOKEN
+    if token:
+        supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(supplied.encode(), token.encode()):
+            response = HttpResponse("metrics token required\n", status=401, content_type="text/plain")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    body = generate_latest(_process_registry()) + generate_latest(app_registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
