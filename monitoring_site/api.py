@@ -1,39 +1,20 @@
 """One JSON error shape for the API: DRF's, plus 413 and 503 with Retry-After."""
 
-import io
 import logging
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
-    default_code = "payload_too_large"
-
-
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Database unavailable; retry later."
     default_code = "database_unavailable"
-
-
-class LimitedJSONParser(JSONParser):
-    """JSONParser that reads at most API_MAX_BODY_BYTES, also for chunked bodies."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.API_MAX_BODY_BYTES
-        body = stream.read(limit + 1) if stream is not None else b""
-        if len(body) > limit:
-            raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 def is_connection_error(exc: BaseException) -> bool:
