@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ailogs import urls as ailogs_urls
@@ -26,6 +28,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("status", views.status, name="status"),
     path("metrics", metrics_view, name="prometheus-metrics"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     *ailogs_urls.urlpatterns,
     *metrics_urls.urlpatterns,
     *feedback_urls.urlpatterns,
