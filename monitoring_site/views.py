@@ -10,6 +10,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -138,11 +140,19 @@ def server_error(request):
     return HttpResponse("Internal server error.", status=500, content_type="text/plain")
 
 
+class AuthCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    key = serializers.CharField(help_text="Prefix and last four characters.")
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
 class AuthCheckView(APIView):
-    """GET /api/v1/auth/check/: which key is this, and what may it do? (any valid key)"""
+    """Which key is this, and what may it do? Any valid key may ask."""
 
     permission_classes = [IsServiceKey]
 
+    @extend_schema(responses=AuthCheckSerializer)
     def get(self, request):
         key = request.auth
         return Response({"name": key.name, "key": key.display, "scopes": key.scopes, "expires_at": key.expires_at})
