@@ -9,15 +9,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monitoring_site import health
-from monitoring_site.api_keys import IsServiceKey
 from monitoring_site.api import is_connection_error
+from monitoring_site.api_keys import IsServiceKey
 from monitoring_site.queues import queue_depths
 from monitoring_site.roles import is_admin
 
@@ -97,7 +96,13 @@ def _scheduled_runs() -> list[dict]:
     from django_celery_beat.models import PeriodicTask
 
     return [
-        {"name": t.name, "task": t.task, "enabled": t.enabled, "last_run_at": t.last_run_at, "total_run_count": t.total_run_count}
+        {
+            "name": t.name,
+            "task": t.task,
+            "enabled": t.enabled,
+            "last_run_at": t.last_run_at,
+            "total_run_count": t.total_run_count,
+        }
         for t in PeriodicTask.objects.order_by("name")
     ]
 
@@ -132,7 +137,9 @@ def server_error(request):
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": "Database unavailable; retry later."}, status=503)
         else:
-            response = HttpResponse("Service temporarily unavailable; retry later.", status=503, content_type="text/plain")
+            response = HttpResponse(
+                "Service temporarily unavailable; retry later.", status=503, content_type="text/plain"
+            )
         response["Retry-After"] = str(settings.DB_UNAVAILABLE_RETRY_AFTER)
         return response
     if request.path.startswith("/api/"):

@@ -24,7 +24,9 @@ def test_sentry_is_off_without_a_dsn_and_private_by_default_with_one():
 
     assert init_sentry(dsn="", environment="x", traces_sample_rate=0.2, release="1") is False
     try:
-        assert init_sentry(dsn="http://public@127.0.0.1:1/1", environment="staging", traces_sample_rate=0.5, release="1")
+        assert init_sentry(
+            dsn="http://public@127.0.0.1:1/1", environment="staging", traces_sample_rate=0.5, release="1"
+        )
         options = sentry_sdk.get_client().options
         assert options["send_default_pii"] is False
         assert options["environment"] == "staging"

@@ -30,8 +30,13 @@ def test_metrics_requires_the_token_when_set(client, settings):
 
 def test_scrub_filters_sensitive_keys_at_any_depth():
     event = {
-        "request": {"headers": {"Authorization": "Bearer abc", "X-Api-Key": "k", "User-Agent": "ua"}, "cookies": "sessionid=1"},
-        "extra": {"deep": [{"config": {"db_password": "hunter2", "webhook_url": "https://hooks.slack.com/services/T/B/X"}}]},
+        "request": {
+            "headers": {"Authorization": "Bearer abc", "X-Api-Key": "k", "User-Agent": "ua"},
+            "cookies": "sessionid=1",
+        },
+        "extra": {
+            "deep": [{"config": {"db_password": "hunter2", "webhook_url": "https://hooks.slack.com/services/T/B/X"}}]
+        },
         "contexts": {"trace": {"trace_id": "keep-me"}},
     }
     scrubbed = scrub(event)
@@ -56,7 +61,9 @@ class CapturingTransport(Transport):
 def test_before_send_redacts_our_key_format_inside_exception_messages():
     _, raw = ApiKey.issue("svc", ["ailogs:write"])
     transport = CapturingTransport()
-    sentry_sdk.init(dsn="http://public@127.0.0.1:1/1", transport=transport, before_send=before_send, send_default_pii=False)
+    sentry_sdk.init(
+        dsn="http://public@127.0.0.1:1/1", transport=transport, before_send=before_send, send_default_pii=False
+    )
     try:
         try:
             raise ValueError(f"bad key {raw} for tenant acme")

@@ -14,9 +14,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_check_deploy_with_production_variables_reports_no_warnings(tmp_path):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_URL", "REDIS_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_URL", "REDIS_URL"))}
     env.update(
         {
             "DJANGO_DEBUG": "false",
@@ -48,9 +46,7 @@ def test_responses_carry_the_security_headers(client):
 
 
 def login(client, password, ip):
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": "alice", "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": "alice", "password": password}, REMOTE_ADDR=ip)
 
 
 def test_brute_force_is_locked_per_username_and_address_with_429(client, alice):

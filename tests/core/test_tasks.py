@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from conftest import wait_for
-from monitoring_site.models import Heartbeat, HealthSample
+from monitoring_site.models import HealthSample, Heartbeat
 from monitoring_site.tasks import heartbeat
 
 pytestmark = pytest.mark.celery_worker
