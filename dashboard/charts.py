@@ -18,17 +18,42 @@ def align(window: Window, values: dict[datetime, float | None]) -> list[float | 
     return [by_ts.get(int(start.timestamp())) for start in window.bucket_starts()]
 
 
-def time_chart(chart_id: str, title: str, window: Window, series: dict[str, dict], unit: str, kind: str = "line", **extra) -> dict:
+def time_chart(
+    chart_id: str, title: str, window: Window, series: dict[str, dict], unit: str, kind: str = "line", **extra
+) -> dict:
     """A chart over the window's buckets; `series` maps a label to {bucket start: value}."""
     data = [{"label": label, "data": align(window, values)} for label, values in series.items()]
     empty = all(v is None for s in data for v in s["data"])
-    return {"id": chart_id, "title": title, "kind": kind, "unit": unit, "x_axis": "time (UTC)", "labels": time_labels(window), "series": data, "empty": empty, **extra}
+    return {
+        "id": chart_id,
+        "title": title,
+        "kind": kind,
+        "unit": unit,
+        "x_axis": "time (UTC)",
+        "labels": time_labels(window),
+        "series": data,
+        "empty": empty,
+        **extra,
+    }
 
 
-def category_chart(chart_id: str, title: str, labels: list[str], series: dict[str, list], unit: str, kind: str = "bar", **extra) -> dict:
+def category_chart(
+    chart_id: str, title: str, labels: list[str], series: dict[str, list], unit: str, kind: str = "bar", **extra
+) -> dict:
     data = [{"label": label, "data": values} for label, values in series.items()]
-    return {"id": chart_id, "title": title, "kind": kind, "unit": unit, "labels": labels, "series": data, "empty": not labels, **extra}
+    return {
+        "id": chart_id,
+        "title": title,
+        "kind": kind,
+        "unit": unit,
+        "labels": labels,
+        "series": data,
+        "empty": not labels,
+        **extra,
+    }
 
 
-def table(table_id: str, title: str, columns: list[str], rows: list[list], empty: str = "No data in this range", **extra) -> dict:
+def table(
+    table_id: str, title: str, columns: list[str], rows: list[list], empty: str = "No data in this range", **extra
+) -> dict:
     return {"id": table_id, "title": title, "columns": columns, "rows": rows, "empty": empty, **extra}

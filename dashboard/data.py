@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 from django.apps import apps
 from django.db.models import Avg, Count, Func, IntegerField, Q, Sum
 
-from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
-
 from dashboard.models import RenderTiming
 from dashboard.ranges import Window
+from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
 
 # Ranges up to a day are bucketed from raw rows; longer ones read the owners' hourly rollups.
 RAW_LIMIT = timedelta(hours=24)
@@ -81,14 +80,32 @@ def _raw_ai_series(calls, window: Window) -> dict[datetime, dict]:
     qs = calls.objects.all()
     if window.tenant:
         qs = qs.filter(tenant=window.tenant)
-    rows = bucketed(qs, "timestamp", window, count=Count("id"), errors=Count("id", filter=~Q(status="success")), total_tokens=Sum("total_tokens"), cost_usd=Sum("cost_usd"))
+    rows = bucketed(
+        qs,
+        "timestamp",
+        window,
+        count=Count("id"),
+        errors=Count("id", filter=~Q(status="success")),
+        total_tokens=Sum("total_tokens"),
+        cost_usd=Sum("cost_usd"),
+    )
     in_window = qs.filter(timestamp__gte=window.since, timestamp__lt=window.until)
-    quantiles = grouped_percentiles(in_window.annotate(b=EpochBucket("timestamp", window.bucket.total_seconds())), "b", "duration_ms")
+    quantiles = grouped_percentiles(
+        in_window.annotate(b=EpochBucket("timestamp", window.bucket.total_seconds())), "b", "duration_ms"
+    )
     series = {}
     for row in rows:
         p50, p95, p99 = quantiles.get(int(row["bucket"].timestamp()), [None] * 3)
         error_rate = round(100 * row["errors"] / row["count"], 3) if row["count"] else 0.0
-        series[row["bucket"]] = {"count": row["count"], "error_rate": error_rate, "total_tokens": row["total_tokens"] or 0, "cost_usd": row["cost_usd"] or 0.0, "p50": p50, "p95": p95, "p99": p99}
+        series[row["bucket"]] = {
+            "count": row["count"],
+            "error_rate": error_rate,
+            "total_tokens": row["total_tokens"] or 0,
+            "cost_usd": row["cost_usd"] or 0.0,
+            "p50": p50,
+            "p95": p95,
+            "p99": p99,
+        }
     return series
 
 
@@ -147,7 +164,11 @@ def http_series(window: Window) -> dict[datetime, dict] | None:
     for bucket, classes in per_class.items():
         total = sum(classes.values())
         client = classes.get("4xx", 0) + classes.get("429", 0)
-        series[bucket] = {"per_minute": total / bucket_minutes, "4xx": 100 * client / total, "5xx": 100 * classes.get("5xx", 0) / total}
+        series[bucket] = {
+            "per_minute": total / bucket_minutes,
+            "4xx": 100 * client / total,
+            "5xx": 100 * classes.get("5xx", 0) / total,
+        }
     return series
 
 
@@ -177,7 +198,11 @@ def recent_feedback(window: Window, limit: int = 10, **filters) -> list | None:
     feedback = model("feedback", "Feedback")
     if feedback is None:
         return None
-    return list(feedback.objects.filter(created_at__lt=window.until, **filters).exclude(status="spam").order_by("-created_at")[:limit])
+    return list(
+        feedback.objects.filter(created_at__lt=window.until, **filters)
+        .exclude(status="spam")
+        .order_by("-created_at")[:limit]
+    )
 
 
 # --- alerts --------------------------------------------------------------------------------------
@@ -203,7 +228,9 @@ def mttr_minutes(since, until) -> float | None:
     alert = model("alerts", "Alert")
     if alert is None:
         return None
-    resolved = alert.objects.filter(severity="critical", resolved_at__gte=since, resolved_at__lt=until, fired_at__isnull=False)
+    resolved = alert.objects.filter(
+        severity="critical", resolved_at__gte=since, resolved_at__lt=until, fired_at__isnull=False
+    )
     durations = [(r - f).total_seconds() / 60 for f, r in resolved.values_list("fired_at", "resolved_at")]
     return round(sum(durations) / len(durations), 2) if durations else None
 
@@ -231,7 +258,12 @@ def deliveries_by_channel(window: Window) -> dict[str, dict[str, int]] | None:
     delivery = model("alerts", "NotificationDelivery")
     if delivery is None:
         return None
-    rows = delivery.objects.filter(created_at__gte=window.since, created_at__lt=window.until).order_by().values("channel__name", "status").annotate(n=Count("id"))
+    rows = (
+        delivery.objects.filter(created_at__gte=window.since, created_at__lt=window.until)
+        .order_by()
+        .values("channel__name", "status")
+        .annotate(n=Count("id"))
+    )
     result: dict[str, dict] = {}
     for row in rows:
         result.setdefault(row["channel__name"], {})[row["status"]] = row["n"]
@@ -245,4 +277,3 @@ def render_p95_ms(since, until) -> float | None:
     timings = RenderTiming.objects.filter(recorded_at__gte=since, recorded_at__lt=until)
     (p95,) = percentiles(timings, "duration_ms", (0.95,))
     return p95
-

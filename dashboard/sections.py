@@ -7,11 +7,10 @@ server-rendered page and its JSON endpoint (auto-refresh), and is cached per ran
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitoring_site.roles import ADMIN, MODERATOR, has_role
-
 from dashboard.panels import ai, alerts, feedback, overview, system, usage
 from dashboard.ranges import Window
 from dashboard.sources import cached
+from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
 STAFF_ROLES = (ADMIN, MODERATOR)
 
@@ -61,32 +60,42 @@ TABS = {
         roles=STAFF_ROLES,
     ),
     "ai": _tab(
-        "ai", "AI", (ADMIN,),
+        "ai",
+        "AI",
+        (ADMIN,),
         ("ai_quality", "Calls, errors, pricing and caching", ai.quality),
         ("ai_time", "Over time", ai.over_time),
         ("ai_breakdowns", "Breakdowns", ai.breakdowns),
         ("ai_errors", "Top errors", ai.top_errors),
     ),
     "system": _tab(
-        "system", "System", (ADMIN,),
+        "system",
+        "System",
+        (ADMIN,),
         ("sys_requests", "Requests", system.requests),
         ("sys_routes", "Routes", system.routes),
         ("sys_hosts", "Hosts", system.hosts),
         ("sys_queues", "Queues and database", system.queues),
     ),
     "feedback": _tab(
-        "feedback", "Feedback", STAFF_ROLES,
+        "feedback",
+        "Feedback",
+        STAFF_ROLES,
         ("fb_volume", "Volume", feedback.volume),
         ("fb_items", "Items", feedback.items),
     ),
     "alerts": _tab(
-        "alerts", "Alerts", STAFF_ROLES,
+        "alerts",
+        "Alerts",
+        STAFF_ROLES,
         ("al_summary", "Now", alerts.summary),
         ("al_timeline", "Timeline", alerts.timeline),
         ("al_deliveries", "Notifications", alerts.deliveries),
     ),
     "usage": _tab(
-        "usage", "Usage", (ADMIN,),
+        "usage",
+        "Usage",
+        (ADMIN,),
         ("use_daily", "Daily", usage.daily),
         ("use_functions", "AI calls by function", usage.functions),
         ("use_heatmap", "Activity", usage.heatmap),

@@ -13,6 +13,10 @@ from django.utils import timezone
 from dashboard import ranges
 from dashboard.models import RenderTiming
 from dashboard.sections import TABS
+from monitoring_site.roles import is_admin
+
+# Only AI calls carry a tenant; other pages would ignore the control.
+TENANT_TABS = ("overview", "ai", "usage")
 
 
 def _load(request, tab_key: str):
@@ -29,7 +33,9 @@ def data(request, tab: str):
         tab_, window, sections = _load(request, tab)
     except ranges.BadRange as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    return JsonResponse({"tab": tab, "range": window.key, "tenant": window.tenant, "generated_at": timezone.now(), "sections": sections})
+    return JsonResponse(
+        {"tab": tab, "range": window.key, "tenant": window.tenant, "generated_at": timezone.now(), "sections": sections}
+    )
 
 
 def page(site, request, tab: str):
@@ -46,6 +52,7 @@ def page(site, request, tab: str):
         "window": window,
         "ranges": list(ranges.RANGES),
         "sections": sections,
+        "show_tenant": tab in TENANT_TABS and is_admin(request.user),
         "payload": {"sections": sections, "data_url": reverse("admin:dashboard-data", kwargs={"tab": tab})},
     }
     response = TemplateResponse(request, "dashboard/page.html", context)

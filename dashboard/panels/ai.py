@@ -23,10 +23,33 @@ def over_time(window: Window) -> dict:
     latency = {q: _column(series, q) for q in ("p50", "p95", "p99")}
     return {
         "charts": [
-            time_chart("error_rate", "Error rate", window, {"errors": _column(series, "error_rate")}, "%", axis="error rate (%)"),
+            time_chart(
+                "error_rate",
+                "Error rate",
+                window,
+                {"errors": _column(series, "error_rate")},
+                "%",
+                axis="error rate (%)",
+            ),
             time_chart("latency", "Latency p50 / p95 / p99", window, latency, "ms", axis="latency (ms)"),
-            time_chart("cost", f"Cost per {_bucket_name(window)}", window, {"cost": _column(series, "cost_usd")}, "USD", kind="bar", axis="cost (USD)"),
-            time_chart("calls", f"Calls per {_bucket_name(window)}", window, {"calls": _column(series, "count")}, "calls", kind="bar", axis="calls"),
+            time_chart(
+                "cost",
+                f"Cost per {_bucket_name(window)}",
+                window,
+                {"cost": _column(series, "cost_usd")},
+                "USD",
+                kind="bar",
+                axis="cost (USD)",
+            ),
+            time_chart(
+                "calls",
+                f"Calls per {_bucket_name(window)}",
+                window,
+                {"calls": _column(series, "count")},
+                "calls",
+                kind="bar",
+                axis="calls",
+            ),
         ]
     }
 
@@ -47,9 +70,24 @@ def breakdowns(window: Window) -> dict:
     return {
         "charts": [
             _bars("tokens_by_model", "Tokens by model", by_model, "total_tokens", "tokens"),
-            category_chart("success_by_function", "Success rate by function", list(success), {"success": list(success.values())}, "%", horizontal=True, axis="success (%)"),
+            category_chart(
+                "success_by_function",
+                "Success rate by function",
+                list(success),
+                {"success": list(success.values())},
+                "%",
+                horizontal=True,
+                axis="success (%)",
+            ),
             _bars("cost_by_tenant", "Cost by tenant", by_tenant, "cost_usd", "USD"),
-            category_chart("cost_by_actor", "Cost by actor type", [k or "(none)" for k in by_actor], {"cost": list(by_actor.values())}, "USD", axis="cost (USD)"),
+            category_chart(
+                "cost_by_actor",
+                "Cost by actor type",
+                [k or "(none)" for k in by_actor],
+                {"cost": list(by_actor.values())},
+                "USD",
+                axis="cost (USD)",
+            ),
         ]
     }
 
@@ -57,7 +95,14 @@ def breakdowns(window: Window) -> dict:
 def _bars(chart_id: str, title: str, groups: dict, field: str, unit: str) -> dict:
     top = list(groups.items())[:12]
     labels = [name or "(none)" for name, _ in top]
-    return category_chart(chart_id, title, labels, {title.split(" by ")[0]: [stats[field] for _, stats in top]}, unit, axis=f"{title.split(' by ')[0].lower()} ({unit})")
+    return category_chart(
+        chart_id,
+        title,
+        labels,
+        {title.split(" by ")[0]: [stats[field] for _, stats in top]},
+        unit,
+        axis=f"{title.split(' by ')[0].lower()} ({unit})",
+    )
 
 
 def quality(window: Window) -> dict:
@@ -80,8 +125,27 @@ def top_errors(window: Window) -> dict:
     rows = call("ailogs", "top_errors", window.since, window.until)
     if rows is None:
         return {"available": False}
-    cells = [[{"text": r["error_message"][:160] or "(no message)", "href": _logs_link(r, window)}, r["function"], r["model"], number(r["count"]), r["last_seen"].strftime("%Y-%m-%d %H:%M:%S")] for r in rows]
-    return {"tables": [table("top_errors", "", ["Message", "Function", "Model", "Count", "Last seen (UTC)"], cells, "No errors in this range.")]}
+    cells = [
+        [
+            {"text": r["error_message"][:160] or "(no message)", "href": _logs_link(r, window)},
+            r["function"],
+            r["model"],
+            number(r["count"]),
+            r["last_seen"].strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        for r in rows
+    ]
+    return {
+        "tables": [
+            table(
+                "top_errors",
+                "",
+                ["Message", "Function", "Model", "Count", "Last seen (UTC)"],
+                cells,
+                "No errors in this range.",
+            )
+        ]
+    }
 
 
 def _logs_link(row: dict, window: Window) -> str:
@@ -90,5 +154,10 @@ def _logs_link(row: dict, window: Window) -> str:
         base = reverse("admin:ailogs_aicall_changelist")
     except NoReverseMatch:
         return ""
-    query = {"function": row["function"], "model": row["model"], "status__in": "error,timeout", "timestamp__gte": window.since.strftime("%Y-%m-%d %H:%M:%S")}
+    query = {
+        "function": row["function"],
+        "model": row["model"],
+        "status__in": "error,timeout",
+        "timestamp__gte": window.since.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     return f"{base}?{urlencode(query)}"

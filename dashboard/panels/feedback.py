@@ -20,14 +20,42 @@ def volume(window: Window) -> dict:
             card("high_priority", "High priority pending", call("feedback", "high_priority_pending"), None),
         ],
         "charts": [
-            time_chart("by_category", "Submissions by category", window, by_category, "items", kind="bar", stacked=True, axis="submissions"),
-            time_chart("by_status", "Submissions by current status", window, by_status, "items", kind="bar", stacked=True, axis="submissions"),
+            time_chart(
+                "by_category",
+                "Submissions by category",
+                window,
+                by_category,
+                "items",
+                kind="bar",
+                stacked=True,
+                axis="submissions",
+            ),
+            time_chart(
+                "by_status",
+                "Submissions by current status",
+                window,
+                by_status,
+                "items",
+                kind="bar",
+                stacked=True,
+                axis="submissions",
+            ),
         ],
     }
 
 
 def _rows(items) -> list[list]:
-    return [[{"text": f"#{f.pk}", "href": _admin_link(f)}, {"text": f.priority, "badge": f.priority}, f.get_category_display(), f.status, f.message[:120], f.created_at.strftime("%Y-%m-%d %H:%M")] for f in items]
+    return [
+        [
+            {"text": f"#{f.pk}", "href": _admin_link(f)},
+            {"text": f.priority, "badge": f.priority},
+            f.get_category_display(),
+            f.status,
+            f.message[:120],
+            f.created_at.strftime("%Y-%m-%d %H:%M"),
+        ]
+        for f in items
+    ]
 
 
 def _admin_link(item) -> str:

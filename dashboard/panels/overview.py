@@ -1,13 +1,12 @@
 """Sections of the overview (/admin/): KPI cards, targets vs current, dependency health."""
 
-from monitoring_site import queries as platform
-from monitoring_site.health import full_health
-
 from dashboard import data
 from dashboard.formatting import card, number
 from dashboard.models import Target
 from dashboard.ranges import Window
 from dashboard.sources import cached, call
+from monitoring_site import queries as platform
+from monitoring_site.health import full_health
 
 
 def ai_stats(window: Window, earlier: bool = False) -> dict | None:
@@ -29,8 +28,20 @@ def ai_kpis(window: Window) -> dict:
     now, before = ai_stats(window), ai_stats(window, earlier=True)
     sessions = [call("ailogs", "active_sessions", w.since, w.until) for w in (window, window.previous)]
     cards = [
-        card("ai_latency_avg", "Avg AI latency", _pick(now, "duration_ms", "avg"), _pick(before, "duration_ms", "avg"), "ms"),
-        card("ai_latency_p95", "AI latency p95", _pick(now, "duration_ms", "p95"), _pick(before, "duration_ms", "p95"), "ms"),
+        card(
+            "ai_latency_avg",
+            "Avg AI latency",
+            _pick(now, "duration_ms", "avg"),
+            _pick(before, "duration_ms", "avg"),
+            "ms",
+        ),
+        card(
+            "ai_latency_p95",
+            "AI latency p95",
+            _pick(now, "duration_ms", "p95"),
+            _pick(before, "duration_ms", "p95"),
+            "ms",
+        ),
         card("ai_error_rate", "AI error rate", _pick(now, "error_rate"), _pick(before, "error_rate"), "%"),
         card("ai_tokens", "Total tokens", _pick(now, "total_tokens"), _pick(before, "total_tokens"), better="none"),
         card("ai_cost", "AI cost", _pick(now, "cost_usd"), _pick(before, "cost_usd"), "$"),
@@ -77,15 +88,42 @@ def targets(window: Window) -> dict:
         value = values.get(target.key)
         verdict = target.passes(value)
         status = {True: "pass", False: "fail", None: "no data"}[verdict]
-        rows.append([target.get_key_display(), f"{target.symbol} {number(target.threshold, target.unit)}", number(value, target.unit), {"text": status, "badge": status}])
-    return {"tables": [{"id": "targets", "title": "", "columns": ["Target", "Goal", "Current", "Status"], "rows": rows, "empty": "No targets."}]}
+        rows.append(
+            [
+                target.get_key_display(),
+                f"{target.symbol} {number(target.threshold, target.unit)}",
+                number(value, target.unit),
+                {"text": status, "badge": status},
+            ]
+        )
+    return {
+        "tables": [
+            {
+                "id": "targets",
+                "title": "",
+                "columns": ["Target", "Goal", "Current", "Status"],
+                "rows": rows,
+                "empty": "No targets.",
+            }
+        ]
+    }
 
 
 def health(window: Window) -> dict:
     body, _ = full_health()
-    rows = [[name, {"text": s["status"], "badge": s["status"]}, s.get("type") or "", s.get("error") or s.get("last_run") or ""] for name, s in body["services"].items()]
+    rows = [
+        [
+            name,
+            {"text": s["status"], "badge": s["status"]},
+            s.get("type") or "",
+            s.get("error") or s.get("last_run") or "",
+        ]
+        for name, s in body["services"].items()
+    ]
     system = body["system"]
-    rows.append(["memory", "", f"{system['memory_used_percent']} % used", f"{system['memory_available_mb']:.0f} MB available"])
+    rows.append(
+        ["memory", "", f"{system['memory_used_percent']} % used", f"{system['memory_available_mb']:.0f} MB available"]
+    )
     rows.append(["disk", "", f"{system['disk_free_percent']} % free", ""])
     table = {"id": "health", "title": "", "columns": ["Service", "Status", "Type", "Detail"], "rows": rows, "empty": ""}
     return {"status": body["status"], "notes": body.get("notes", []), "tables": [table]}

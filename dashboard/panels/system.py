@@ -6,7 +6,11 @@ from dashboard.formatting import card, number
 from dashboard.ranges import Window
 from dashboard.sources import call
 
-HOST_METRICS = {"CPU": "system_cpu_percent", "memory used": "system_memory_used_percent", "disk free": "system_disk_free_percent"}
+HOST_METRICS = {
+    "CPU": "system_cpu_percent",
+    "memory used": "system_memory_used_percent",
+    "disk free": "system_disk_free_percent",
+}
 
 
 def requests(window: Window) -> dict:
@@ -16,8 +20,22 @@ def requests(window: Window) -> dict:
     column = lambda field: {bucket: point[field] for bucket, point in series.items()}  # noqa: E731
     return {
         "charts": [
-            time_chart("request_rate", "Request rate", window, {"requests": column("per_minute")}, "req/min", axis="requests per minute"),
-            time_chart("error_rates", "4xx and 5xx rates", window, {"4xx": column("4xx"), "5xx": column("5xx")}, "%", axis="share of requests (%)"),
+            time_chart(
+                "request_rate",
+                "Request rate",
+                window,
+                {"requests": column("per_minute")},
+                "req/min",
+                axis="requests per minute",
+            ),
+            time_chart(
+                "error_rates",
+                "4xx and 5xx rates",
+                window,
+                {"4xx": column("4xx"), "5xx": column("5xx")},
+                "%",
+                axis="share of requests (%)",
+            ),
         ]
     }
 
@@ -26,7 +44,18 @@ def routes(window: Window) -> dict:
     rows = call("metrics", "routes", window.since, window.until)
     if rows is None:
         return {"available": False}
-    cells = [[r["route"], number(r["requests"]), number(r["p50_ms"], "ms"), number(r["p95_ms"], "ms"), number(r["p99_ms"], "ms"), number(r["errors_4xx"]), number(r["errors_5xx"])] for r in rows[:25]]
+    cells = [
+        [
+            r["route"],
+            number(r["requests"]),
+            number(r["p50_ms"], "ms"),
+            number(r["p95_ms"], "ms"),
+            number(r["p99_ms"], "ms"),
+            number(r["errors_4xx"]),
+            number(r["errors_5xx"]),
+        ]
+        for r in rows[:25]
+    ]
     columns = ["Route", "Requests", "p50", "p95", "p99", "4xx", "5xx"]
     return {"tables": [table("routes", "Response time per route", columns, cells)]}
 
@@ -46,14 +75,25 @@ def queues(window: Window) -> dict:
     cards.append(_metric_card("db_roundtrip", "DB round-trip avg", "db_roundtrip_ms", "avg", window, "ms"))
     cards.append(_metric_card("db_failures", "DB connection failures", "db_connection_failures", "sum", window))
     charts = [
-        time_chart("queue_depth", "Queue depth (all queues)", window, {"queued tasks": depth}, "tasks", axis="tasks waiting"),
-        time_chart("db_roundtrip", "DB round-trip time", window, {"round trip": data.metric_series("db_roundtrip_ms", window)}, "ms", axis="round trip (ms)"),
+        time_chart(
+            "queue_depth", "Queue depth (all queues)", window, {"queued tasks": depth}, "tasks", axis="tasks waiting"
+        ),
+        time_chart(
+            "db_roundtrip",
+            "DB round-trip time",
+            window,
+            {"round trip": data.metric_series("db_roundtrip_ms", window)},
+            "ms",
+            axis="round trip (ms)",
+        ),
     ]
     return {"cards": cards, "charts": charts}
 
 
 def _processing_card(quantile: str, window: Window) -> dict:
-    return _metric_card(f"task_{quantile}", f"Task time {quantile}", "celery_task_duration_seconds", quantile, window, "s")
+    return _metric_card(
+        f"task_{quantile}", f"Task time {quantile}", "celery_task_duration_seconds", quantile, window, "s"
+    )
 
 
 def _metric_card(key: str, label: str, name: str, aggregation: str, window: Window, unit: str = "") -> dict:

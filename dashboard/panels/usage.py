@@ -21,9 +21,25 @@ def daily(window: Window) -> dict:
     exports = call("metrics", "exports_per_day", window.since, window.until) or []
     return {
         "charts": [
-            category_chart("dau", "Daily active users", *_days(users, "ai_users", "site_users"), "users", axis="distinct users", x_axis="day (UTC)"),
-            category_chart("sessions", "Sessions per day", *_days(sessions, "sessions"), "sessions", axis="sessions", x_axis="day (UTC)"),
-            category_chart("exports", "Exports per day", *_days(exports, "exports"), "exports", axis="exports", x_axis="day (UTC)"),
+            category_chart(
+                "dau",
+                "Daily active users",
+                *_days(users, "ai_users", "site_users"),
+                "users",
+                axis="distinct users",
+                x_axis="day (UTC)",
+            ),
+            category_chart(
+                "sessions",
+                "Sessions per day",
+                *_days(sessions, "sessions"),
+                "sessions",
+                axis="sessions",
+                x_axis="day (UTC)",
+            ),
+            category_chart(
+                "exports", "Exports per day", *_days(exports, "exports"), "exports", axis="exports", x_axis="day (UTC)"
+            ),
         ]
     }
 
@@ -34,7 +50,19 @@ def functions(window: Window) -> dict:
         return {"available": False}
     rows = rows[:15]
     series = {"calls": [r["calls"] for r in rows], "errors": [r["errors"] for r in rows]}
-    return {"charts": [category_chart("by_function", "AI calls by function", [r["function"] for r in rows], series, "calls", horizontal=True, axis="calls")]}
+    return {
+        "charts": [
+            category_chart(
+                "by_function",
+                "AI calls by function",
+                [r["function"] for r in rows],
+                series,
+                "calls",
+                horizontal=True,
+                axis="calls",
+            )
+        ]
+    }
 
 
 def heatmap(window: Window) -> dict:
@@ -42,6 +70,23 @@ def heatmap(window: Window) -> dict:
     if grid is None:
         return {"available": False}
     peak = max(max(row) for row in grid) or 1
-    rows = [[calendar.day_abbr[day]] + [{"text": "", "heat": round(n / peak, 3), "title": f"{calendar.day_name[day]} {hour:02d}:00: {n} calls"} for hour, n in enumerate(row)] for day, row in enumerate(grid)]
+    rows = [
+        [calendar.day_abbr[day]]
+        + [
+            {"text": "", "heat": round(n / peak, 3), "title": f"{calendar.day_name[day]} {hour:02d}:00: {n} calls"}
+            for hour, n in enumerate(row)
+        ]
+        for day, row in enumerate(grid)
+    ]
     columns = ["UTC"] + [f"{h:02d}" for h in range(24)]
-    return {"tables": [table("heatmap", "AI calls by weekday and hour (UTC)", columns, rows if any(map(any, grid)) else [], kind="heatmap")]}
+    return {
+        "tables": [
+            table(
+                "heatmap",
+                "AI calls by weekday and hour (UTC)",
+                columns,
+                rows if any(map(any, grid)) else [],
+                kind="heatmap",
+            )
+        ]
+    }

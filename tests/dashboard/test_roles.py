@@ -37,7 +37,9 @@ def test_it_shows_a_moderator_only_feedback_and_alerts_panels_on_the_overview(cl
 @pytest.mark.django_db
 def test_it_shows_an_admin_every_panel(client_for, alice):
     client = client_for(alice)
-    keys = [s["key"] for s in client.get(reverse("admin:dashboard-data", kwargs={"tab": "overview"})).json()["sections"]]
+    keys = [
+        s["key"] for s in client.get(reverse("admin:dashboard-data", kwargs={"tab": "overview"})).json()["sections"]
+    ]
     assert keys == ["ai_kpis", "traffic_kpis", "alerts_kpis", "feedback_kpis", "targets", "health"]
     for tab in ADMIN_ONLY_TABS + SHARED_TABS:
         assert client.get(reverse("admin:dashboard-tab", kwargs={"tab": tab})).status_code == 200

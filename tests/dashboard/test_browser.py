@@ -1,0 +1,50 @@
+"""In chromium: log in through the form, read the overview, switch range and tab, see charts."""
+
+import pytest
+
+from conftest import ARTIFACTS, PASSWORD
+from tests.dashboard.factories import insert_ai_calls
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABS = ["ai", "system", "feedback", "alerts", "usage"]
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice):
+    calls = insert_ai_calls()
+    log_in(page, live_server, "alice")
+    avg = sum(c["duration_ms"] for c in calls) / len(calls)
+    assert page.locator('[data-card="ai_latency_avg"] [data-value]').inner_text() == f"{avg:.1f} ms"
+    page.screenshot(path=ARTIFACTS / "dashboard-overview.png", full_page=True)
+
+    page.click('[data-range="7d"]')
+    page.wait_for_url("**/admin/?range=7d")
+    assert page.locator('[data-range="7d"]').get_attribute("aria-current") == "true"
+
+    for tab in TABS:
+        page.click(f'[data-tab-link="{tab}"]')
+        page.wait_for_url(f"**/admin/dashboard/{tab}/?range=7d")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=ARTIFACTS / f"dashboard-{tab}.png", full_page=True)
+    page.click('[data-tab-link="ai"]')
+    page.wait_for_selector('canvas[data-chart="ai_time.latency"][data-rendered="true"]')
+    assert page.console_errors == []
+
+
+def test_it_shows_a_moderator_only_feedback_and_alerts(live_server, page, mo):
+    log_in(page, live_server, "mo")
+    sections = page.locator("[data-section]").evaluate_all("nodes => nodes.map(n => n.dataset.section)")
+    assert sections == ["alerts_kpis", "feedback_kpis"]
+    tabs = page.locator("[data-tab-link]").evaluate_all("nodes => nodes.map(n => n.dataset.tabLink)")
+    assert tabs == ["overview", "feedback", "alerts"]
+    page.screenshot(path=ARTIFACTS / "dashboard-moderator.png", full_page=True)
+    response = page.goto(f"{live_server.url}/admin/dashboard/ai/")
+    assert response.status == 403
