@@ -9,7 +9,8 @@ def number(value: float | None, unit: str = "", digits: int = 1) -> str:
     if unit == "$":
         return f"${value:,.2f}" if abs(value) < 1000 else f"${value:,.0f}"
     if unit == "%":
-        return f"{value:.{2 if abs(value) < 10 else 1}f} %"
+        # Uptime lives in the last decimals: 99.95 % must not round up to 100 %.
+        return f"{value:.{3 if 99 <= value < 100 else 2}f} %"
     text = _short(value, digits)
     return f"{text} {unit}".strip()
 
