@@ -50,7 +50,7 @@ def test_it_applies_an_edited_target(client_for, alice):
     url = reverse("admin:dashboard_target_change", args=[target.pk])
     response = client.post(url, {"comparison": "gte", "threshold": "99.0", "position": target.position})
     assert response.status_code == 302
-    assert targets_by_name(client, range="24h")["Uptime"][1:4:2] == [">= 99.00 %", {"text": "pass", "badge": "pass"}]
+    assert targets_by_name(client, range="24h")["Uptime"][1:4:2] == [">= 99.000 %", {"text": "pass", "badge": "pass"}]
 
 
 @pytest.mark.django_db
