@@ -76,14 +76,20 @@ def generate() -> None:
         print("data already generated")
         return
     from django.utils import timezone
-
     from metrics.partitions import ensure_partitions
+
     from monitoring_site.lib.histogram import _LOG_GAMMA
 
     ensure_partitions(timezone.now().date(), 32, 1)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute")
-        for label, sql, params in (("AI calls", AI_SQL, {"n": AI_CALLS}), ("metric samples", METRIC_SQL, {"n": METRIC_SAMPLES}), ("request minutes", REQUEST_SQL, {"gamma": _LOG_GAMMA})):
+        cursor.execute(
+            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
+        )
+        for label, sql, params in (
+            ("AI calls", AI_SQL, {"n": AI_CALLS}),
+            ("metric samples", METRIC_SQL, {"n": METRIC_SAMPLES}),
+            ("request minutes", REQUEST_SQL, {"gamma": _LOG_GAMMA}),
+        ):
             started = time.perf_counter()
             cursor.execute(sql, params)
             print(f"inserted {cursor.rowcount:,} {label} in {time.perf_counter() - started:.0f} s", flush=True)
@@ -101,13 +107,45 @@ def generate_alerts_and_feedback() -> None:
     from feedback.models import Feedback
 
     now = timezone.now()
-    rule, _ = AlertRule.objects.get_or_create(name="bench: AI error rate", defaults={"metric": "ai_error_rate", "warning_threshold": 1, "critical_threshold": 5})
+    rule, _ = AlertRule.objects.get_or_create(
+        name="bench: AI error rate",
+        defaults={"metric": "ai_error_rate", "warning_threshold": 1, "critical_threshold": 5},
+    )
     for i in range(300):
         fired = now - timedelta(hours=i * 2.4)
-        alert = Alert.objects.create(rule=rule, severity="critical" if i % 3 else "warning", state="resolved", value=6, threshold=5, started_at=fired, fired_at=fired, resolved_at=fired + timedelta(minutes=3 + i % 9))
-        AlertTransition.objects.bulk_create([AlertTransition(alert=alert, from_state="ok", to_state="firing", reason="fired", severity=alert.severity, at=fired), AlertTransition(alert=alert, from_state="firing", to_state="resolved", reason="resolved", severity=alert.severity, at=alert.resolved_at)])
+        alert = Alert.objects.create(
+            rule=rule,
+            severity="critical" if i % 3 else "warning",
+            state="resolved",
+            value=6,
+            threshold=5,
+            started_at=fired,
+            fired_at=fired,
+            resolved_at=fired + timedelta(minutes=3 + i % 9),
+        )
+        AlertTransition.objects.bulk_create(
+            [
+                AlertTransition(
+                    alert=alert, from_state="ok", to_state="firing", reason="fired", severity=alert.severity, at=fired
+                ),
+                AlertTransition(
+                    alert=alert,
+                    from_state="firing",
+                    to_state="resolved",
+                    reason="resolved",
+                    severity=alert.severity,
+                    at=alert.resolved_at,
+                ),
+            ]
+        )
     Feedback.objects.bulk_create(
-        Feedback(message=f"bench feedback {i}", category=["bug", "feature", "question", "general"][i % 4], priority=["low", "medium", "high"][i % 3], status=["pending", "reviewed", "resolved"][i % 3], message_hash=str(i))
+        Feedback(
+            message=f"bench feedback {i}",
+            category=["bug", "feature", "question", "general"][i % 4],
+            priority=["low", "medium", "high"][i % 3],
+            status=["pending", "reviewed", "resolved"][i % 3],
+            message_hash=str(i),
+        )
         for i in range(5000)
     )
 
@@ -145,7 +183,9 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    admin, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
     client = Client()
     client.force_login(admin)
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")

@@ -3,15 +3,30 @@
 import random
 from datetime import timedelta
 
+import pytest
+from django.apps import apps
 from django.utils import timezone
 
 
-def insert_ai_calls(n: int = 40, minutes_ago: int = 30, seed: int = 7, **fields) -> list[dict]:
-    """Insert AI calls spread over the last `minutes_ago` minutes; return what was inserted."""
+def needs(app: str, model: str):
+    """Skip a test until the app owning `model` has landed in this branch."""
+    return pytest.mark.skipif(not _has(app, model), reason=f"waits for {app}.{model}")
+
+
+def _has(app: str, model: str) -> bool:
+    try:
+        apps.get_model(app, model)
+    except LookupError:
+        return False
+    return True
+
+
+def insert_ai_calls(n: int = 40, minutes_ago: int = 30, seed: int = 7, at=None, **fields) -> list[dict]:
+    """Insert AI calls spread over `minutes_ago` minutes before `at` (now); return them."""
     from ailogs.models import AiCall
 
     rng = random.Random(seed)
-    now = timezone.now()
+    now = at or timezone.now()
     rows = []
     for i in range(n):
         prompt, completion = rng.randint(10, 500), rng.randint(10, 300)

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import ARTIFACTS, PASSWORD
-from tests.dashboard.factories import insert_ai_calls
+from tests.dashboard.factories import insert_ai_calls, needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ def log_in(page, live_server, username: str) -> None:
     page.wait_for_url(f"{live_server.url}/admin/")
 
 
-@pytest.mark.skipif(not hasattr(__import__("ailogs.models").models, "AiCall"), reason="waits for the ailogs app")
+@needs("ailogs", "AiCall")
 def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice):
     calls = insert_ai_calls()
     log_in(page, live_server, "alice")

@@ -20,7 +20,9 @@ def insert_health(healthy: int, unhealthy: int) -> None:
     now = timezone.now()
     statuses = ["healthy"] * healthy + ["degraded"] * unhealthy
     HealthSample.objects.bulk_create(
-        HealthSample(checked_at=now - timedelta(minutes=i + 1), status=s, database_ok=True, cache_ok=True, broker_ok=True)
+        HealthSample(
+            checked_at=now - timedelta(minutes=i + 1), status=s, database_ok=True, cache_ok=True, broker_ok=True
+        )
         for i, s in enumerate(statuses)
     )
 
@@ -58,5 +60,10 @@ def test_it_keeps_targets_away_from_moderators(client_for, mo):
     target = Target.objects.get(key=Target.Key.MTTR)
     client = client_for(mo)
     assert client.get(reverse("admin:dashboard_target_change", args=[target.pk])).status_code == 403
-    assert client.post(reverse("admin:dashboard_target_change", args=[target.pk]), {"comparison": "lt", "threshold": "60"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:dashboard_target_change", args=[target.pk]), {"comparison": "lt", "threshold": "60"}
+        ).status_code
+        == 403
+    )
     assert Target.objects.get(pk=target.pk).threshold == 5
