@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -47,7 +47,7 @@ class Window:
         step = self.bucket.total_seconds()
         first = int(self.since.timestamp() // step * step)
         return [
-            datetime.fromtimestamp(t, tz=timezone.utc) for t in range(first, int(self.until.timestamp()), int(step))
+            datetime.fromtimestamp(t, tz=UTC) for t in range(first, int(self.until.timestamp()), int(step))
         ]
 
     def ai_filters(self) -> dict | None:

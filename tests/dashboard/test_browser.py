@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import ARTIFACTS, PASSWORD
+from dashboard.formatting import number
 from tests.dashboard.factories import insert_ai_calls, needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +24,7 @@ def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice
     calls = insert_ai_calls()
     log_in(page, live_server, "alice")
     avg = sum(c["duration_ms"] for c in calls) / len(calls)
-    assert page.locator('[data-card="ai_latency_avg"] [data-value]').inner_text() == f"{avg:.1f} ms"
+    assert page.locator('[data-card="ai_latency_avg"] [data-value]').inner_text() == number(avg, "ms")
     page.screenshot(path=ARTIFACTS / "dashboard-overview.png", full_page=True)
 
     page.click('[data-range="7d"]')

@@ -48,7 +48,8 @@
         borderColor: colour,
         backgroundColor: spec.kind === "line" ? colour + "33" : colour,
         borderWidth: 2,
-        pointRadius: series.data.length > 60 ? 0 : 2,
+        // Dots only where points are few: a lone bucket must still show up.
+        pointRadius: series.data.filter((v) => v !== null).length > 60 ? 0 : 3,
         tension: 0.2,
         spanGaps: false,
       };
