@@ -4,6 +4,8 @@ from datetime import datetime
 
 from dashboard.ranges import Window
 
+# Units that count things: their axes get whole-number ticks.
+COUNT_UNITS = {"calls", "items", "transitions", "notifications", "users", "sessions", "exports", "tasks", "tokens"}
 LABEL_FORMATS = {"1h": "%H:%M", "24h": "%H:%M", "7d": "%a %H:00", "30d": "%b %d %H:00"}
 
 

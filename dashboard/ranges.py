@@ -46,9 +46,7 @@ class Window:
     def bucket_starts(self) -> list[datetime]:
         step = self.bucket.total_seconds()
         first = int(self.since.timestamp() // step * step)
-        return [
-            datetime.fromtimestamp(t, tz=UTC) for t in range(first, int(self.until.timestamp()), int(step))
-        ]
+        return [datetime.fromtimestamp(t, tz=UTC) for t in range(first, int(self.until.timestamp()), int(step))]
 
     def ai_filters(self) -> dict | None:
         return {"tenant": self.tenant} if self.tenant else None

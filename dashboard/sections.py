@@ -21,10 +21,11 @@ class Section:
     title: str
     build: Callable[[Window], dict]
     roles: tuple[str, ...] = (ADMIN,)
+    span: int = 12  # width on a 12-column grid
 
     def data(self, window: Window) -> dict:
         key = f"{self.key}:{window.key}:{window.tenant}"
-        return {"key": self.key, "title": self.title, **cached(key, lambda: self.build(window))}
+        return {"key": self.key, "title": self.title, "span": self.span, **cached(key, lambda: self.build(window))}
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,11 @@ TABS = {
         "Overview",
         (
             Section("ai_kpis", "AI calls", overview.ai_kpis),
-            Section("traffic_kpis", "Traffic", overview.traffic_kpis),
+            Section("traffic_kpis", "Traffic", overview.traffic_kpis, span=6),
+            Section("feedback_kpis", "Feedback", overview.feedback_panel, STAFF_ROLES, span=6),
             Section("alerts_kpis", "Alerts", alerts.summary, STAFF_ROLES),
-            Section("feedback_kpis", "Feedback", overview.feedback_panel, STAFF_ROLES),
-            Section("targets", "Targets vs current", overview.targets),
-            Section("health", "Dependencies (as /api/health sees them)", overview.health),
+            Section("targets", "Targets vs current", overview.targets, span=6),
+            Section("health", "Dependencies (as /api/health sees them)", overview.health, span=6),
         ),
         roles=STAFF_ROLES,
     ),

@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from dashboard import data
 from dashboard.charts import category_chart, table, time_chart
 from dashboard.formatting import card, number
-from dashboard.panels.overview import ai_stats
+from dashboard.panels.overview import ai_stats, pick
 from dashboard.ranges import Window
 from dashboard.sources import call
 
@@ -106,16 +106,13 @@ def _bars(chart_id: str, title: str, groups: dict, field: str, unit: str) -> dic
 
 
 def quality(window: Window) -> dict:
-    stats = ai_stats(window)
-    if stats is None:
-        return {"available": False}
-    before = ai_stats(window, earlier=True)
+    now, before = ai_stats(window), ai_stats(window, earlier=True)
     repeated = call("ailogs", "repeated_input_share", window.since, window.until) or {}
     cards = [
-        card("unpriced", "Unpriced calls", stats["unpriced"], before["unpriced"]),
+        card("unpriced", "Unpriced calls", pick(now, "unpriced"), pick(before, "unpriced")),
         card("repeated_inputs", "Repeated inputs (cacheable)", repeated.get("share"), None, "%", better="none"),
-        card("calls", "AI calls", stats["count"], before["count"], better="none"),
-        card("errors", "Errors", stats["errors"], before["errors"]),
+        card("calls", "AI calls", pick(now, "count"), pick(before, "count"), better="none"),
+        card("errors", "Errors", pick(now, "errors"), pick(before, "errors")),
     ]
     cards[1]["change_display"] = f"{number(repeated.get('repeated'))} of {number(repeated.get('hashed'))} hashed calls"
     return {"cards": cards}

@@ -4,7 +4,7 @@ from dashboard import data
 from dashboard.formatting import card, number
 from dashboard.models import Target
 from dashboard.ranges import Window
-from dashboard.sources import cached, call
+from dashboard.sources import cached, call, query
 from monitoring_site import queries as platform
 from monitoring_site.health import full_health
 
@@ -13,10 +13,12 @@ def ai_stats(window: Window, earlier: bool = False) -> dict | None:
     """window_stats of ailogs, shared by the KPI cards and the targets (one query per 30 s)."""
     w = window.previous if earlier else window
     key = f"ai_stats:{window.key}:{window.tenant}:{earlier}"
-    return cached(key, lambda: call("ailogs", "window_stats", w.since, w.until, w.ai_filters()))
+    stats = cached(key, lambda: call("ailogs", "window_stats", w.since, w.until, w.ai_filters()))
+    # Without calls a rate of 0 % means "nothing to compare", not "perfect": show no value.
+    return stats if stats and stats["count"] else None
 
 
-def _pick(stats: dict | None, *path):
+def pick(stats: dict | None, *path):
     for step in path:
         if stats is None:
             return None
@@ -31,33 +33,34 @@ def ai_kpis(window: Window) -> dict:
         card(
             "ai_latency_avg",
             "Avg AI latency",
-            _pick(now, "duration_ms", "avg"),
-            _pick(before, "duration_ms", "avg"),
+            pick(now, "duration_ms", "avg"),
+            pick(before, "duration_ms", "avg"),
             "ms",
         ),
         card(
             "ai_latency_p95",
             "AI latency p95",
-            _pick(now, "duration_ms", "p95"),
-            _pick(before, "duration_ms", "p95"),
+            pick(now, "duration_ms", "p95"),
+            pick(before, "duration_ms", "p95"),
             "ms",
         ),
-        card("ai_error_rate", "AI error rate", _pick(now, "error_rate"), _pick(before, "error_rate"), "%"),
-        card("ai_tokens", "Total tokens", _pick(now, "total_tokens"), _pick(before, "total_tokens"), better="none"),
-        card("ai_cost", "AI cost", _pick(now, "cost_usd"), _pick(before, "cost_usd"), "$"),
+        card("ai_error_rate", "AI error rate", pick(now, "error_rate"), pick(before, "error_rate"), "%"),
+        card("ai_tokens", "Total tokens", pick(now, "total_tokens"), pick(before, "total_tokens"), better="none"),
+        card("ai_cost", "AI cost", pick(now, "cost_usd"), pick(before, "cost_usd"), "$"),
         card("active_sessions", "Active sessions", *sessions, better="higher"),
     ]
-    return {"cards": cards, "available": now is not None}
+    return {"cards": cards, "available": query("ailogs", "window_stats") is not None}
 
 
 def traffic_kpis(window: Window) -> dict:
     now, before = (call("metrics", "http_summary", w.since, w.until) for w in (window, window.previous))
+    now, before = (s if s and s["requests"] else None for s in (now, before))
     per_minute = [None if s is None else s["requests"] / window.minutes for s in (now, before)]
     cards = [
         card("requests_per_min", "Requests / min", *per_minute, better="none"),
-        card("http_5xx_rate", "HTTP 5xx rate", _pick(now, "error_rate_5xx"), _pick(before, "error_rate_5xx"), "%"),
+        card("http_5xx_rate", "HTTP 5xx rate", pick(now, "error_rate_5xx"), pick(before, "error_rate_5xx"), "%"),
     ]
-    return {"cards": cards, "available": now is not None}
+    return {"cards": cards, "available": query("metrics", "http_summary") is not None}
 
 
 def feedback_panel(window: Window) -> dict:
@@ -72,9 +75,9 @@ def feedback_panel(window: Window) -> dict:
 def current_values(window: Window) -> dict:
     stats = ai_stats(window)
     return {
-        Target.Key.AI_LATENCY_AVG: _pick(stats, "duration_ms", "avg"),
-        Target.Key.AI_ERROR_RATE: _pick(stats, "error_rate"),
-        Target.Key.AI_LATENCY_P95: _pick(stats, "duration_ms", "p95"),
+        Target.Key.AI_LATENCY_AVG: pick(stats, "duration_ms", "avg"),
+        Target.Key.AI_ERROR_RATE: pick(stats, "error_rate"),
+        Target.Key.AI_LATENCY_P95: pick(stats, "duration_ms", "p95"),
         Target.Key.DASHBOARD_LOAD: data.render_p95_ms(window.since, window.until),
         Target.Key.UPTIME: platform.uptime_percent(window.since, window.until),
         Target.Key.MTTR: data.mttr_minutes(window.since, window.until),

@@ -41,7 +41,7 @@ def requests(window: Window) -> dict:
 
 
 def routes(window: Window) -> dict:
-    rows = call("metrics", "routes", window.since, window.until)
+    rows = data.route_summaries(window)
     if rows is None:
         return {"available": False}
     cells = [

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import ARTIFACTS, PASSWORD
 from dashboard.formatting import number
-from tests.dashboard.factories import insert_ai_calls, needs
+from tests.dashboard.factories import insert_everything, needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def log_in(page, live_server, username: str) -> None:
 
 @needs("ailogs", "AiCall")
 def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice):
-    calls = insert_ai_calls()
+    calls = insert_everything()
     log_in(page, live_server, "alice")
     avg = sum(c["duration_ms"] for c in calls) / len(calls)
     assert page.locator('[data-card="ai_latency_avg"] [data-value]').inner_text() == number(avg, "ms")
@@ -44,7 +44,7 @@ def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice
 def test_it_shows_a_moderator_only_feedback_and_alerts(live_server, page, mo):
     log_in(page, live_server, "mo")
     sections = page.locator("[data-section]").evaluate_all("nodes => nodes.map(n => n.dataset.section)")
-    assert sections == ["alerts_kpis", "feedback_kpis"]
+    assert sections == ["feedback_kpis", "alerts_kpis"]
     tabs = page.locator("[data-tab-link]").evaluate_all("nodes => nodes.map(n => n.dataset.tabLink)")
     assert tabs == ["overview", "feedback", "alerts"]
     page.screenshot(path=ARTIFACTS / "dashboard-moderator.png", full_page=True)

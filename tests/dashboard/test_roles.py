@@ -27,7 +27,7 @@ def test_it_lets_a_moderator_see_feedback_and_alerts(client_for, mo, tab):
 def test_it_shows_a_moderator_only_feedback_and_alerts_panels_on_the_overview(client_for, mo):
     client = client_for(mo)
     sections = client.get(reverse("admin:dashboard-data", kwargs={"tab": "overview"})).json()["sections"]
-    assert [s["key"] for s in sections] == ["alerts_kpis", "feedback_kpis"]
+    assert [s["key"] for s in sections] == ["feedback_kpis", "alerts_kpis"]
     html = client.get("/admin/").content.decode()
     assert 'data-section="alerts_kpis"' in html
     assert 'data-section="ai_kpis"' not in html
@@ -40,7 +40,7 @@ def test_it_shows_an_admin_every_panel(client_for, alice):
     keys = [
         s["key"] for s in client.get(reverse("admin:dashboard-data", kwargs={"tab": "overview"})).json()["sections"]
     ]
-    assert keys == ["ai_kpis", "traffic_kpis", "alerts_kpis", "feedback_kpis", "targets", "health"]
+    assert keys == ["ai_kpis", "traffic_kpis", "feedback_kpis", "alerts_kpis", "targets", "health"]
     for tab in ADMIN_ONLY_TABS + SHARED_TABS:
         assert client.get(reverse("admin:dashboard-tab", kwargs={"tab": tab})).status_code == 200
 

@@ -52,6 +52,7 @@
         pointRadius: series.data.filter((v) => v !== null).length > 60 ? 0 : 3,
         tension: 0.2,
         spanGaps: false,
+        maxBarThickness: 56,
       };
     });
   }
@@ -62,7 +63,7 @@
       beginAtZero: true,
       stacked: !!spec.stacked,
       title: { display: true, text: spec.axis || spec.unit, color: colour },
-      ticks: { color: colour, callback: (v) => formatValue(v, spec.unit) },
+      ticks: { color: colour, precision: spec.integer ? 0 : undefined, callback: (v) => formatValue(v, spec.unit) },
     };
     const labelAxis = {
       stacked: !!spec.stacked,
