@@ -33,24 +33,24 @@ AI_SQL = """
 INSERT INTO ailogs_aicall (timestamp, function, provider, model, status, duration_ms, prompt_tokens,
   completion_tokens, total_tokens, cost_usd, cost_source, input_hash, output_preview, error_message,
   user_id, session_id, tenant, actor_type, trace_id, metadata)
-SELECT ts, (ARRAY['summarize','classify','chat','extract','translate'])[1 + i % 5], 'openai',
-  (ARRAY['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','llama-3-70b'])[1 + i % 4],
-  CASE WHEN i % 53 = 0 THEN 'error' WHEN i % 171 = 0 THEN 'timeout' ELSE 'success' END,
-  40 + random() * random() * 2500, 100 + i % 900, 20 + i % 400, 120 + i % 900 + i % 400,
-  CASE WHEN i % 97 = 0 THEN NULL ELSE (120 + i % 1300) * 0.000002 END,
-  CASE WHEN i % 97 = 0 THEN 'unpriced' ELSE 'computed' END,
-  md5((i % 300000)::text), '', CASE WHEN i % 53 = 0 THEN 'rate limited by provider' WHEN i % 171 = 0 THEN 'timed out' ELSE '' END,
-  'u' || (i % 5000), 's' || (i % 60000), (ARRAY['acme','globex','initech'])[1 + i % 3],
-  (ARRAY['user','agent','system'])[1 + i % 3], '', '{}'::jsonb
+SELECT ts, (ARRAY['summarize','classify','chat','extract','translate'])[1 + i %% 5], 'openai',
+  (ARRAY['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','llama-3-70b'])[1 + i %% 4],
+  CASE WHEN i %% 53 = 0 THEN 'error' WHEN i %% 171 = 0 THEN 'timeout' ELSE 'success' END,
+  40 + random() * random() * 2500, 100 + i %% 900, 20 + i %% 400, 120 + i %% 900 + i %% 400,
+  CASE WHEN i %% 97 = 0 THEN NULL ELSE (120 + i %% 1300) * 0.000002 END,
+  CASE WHEN i %% 97 = 0 THEN 'unpriced' ELSE 'computed' END,
+  md5((i %% 300000)::text), '', CASE WHEN i %% 53 = 0 THEN 'rate limited by provider' WHEN i %% 171 = 0 THEN 'timed out' ELSE '' END,
+  'u' || (i %% 5000), 's' || (i %% 60000), (ARRAY['acme','globex','initech'])[1 + i %% 3],
+  (ARRAY['user','agent','system'])[1 + i %% 3], '', '{}'::jsonb
 FROM (SELECT i, now() - random() * interval '30 days' AS ts FROM generate_series(1, %(n)s) AS i) AS g
 """
 
 METRIC_SQL = """
 INSERT INTO metrics_metricsample (name, type, value, unit, tags, source, route, timestamp)
 SELECT (ARRAY['system_cpu_percent','system_memory_used_percent','system_disk_free_percent','db_roundtrip_ms',
-  'celery_queue_depth','celery_task_duration_seconds','active_sessions','app_custom_gauge'])[1 + i % 8],
+  'celery_queue_depth','celery_task_duration_seconds','active_sessions','app_custom_gauge'])[1 + i %% 8],
   'gauge', random() * 100, '',
-  CASE i % 8 WHEN 4 THEN '{"queue": "celery"}'::jsonb WHEN 5 THEN '{"task": "ailogs.rollup"}'::jsonb ELSE '{}'::jsonb END,
+  CASE i %% 8 WHEN 4 THEN '{"queue": "celery"}'::jsonb WHEN 5 THEN '{"task": "ailogs.rollup"}'::jsonb ELSE '{}'::jsonb END,
   'bench', '', now() - random() * interval '30 days'
 FROM generate_series(1, %(n)s) AS i
 """
@@ -62,7 +62,7 @@ SELECT date_trunc('minute', now()) - m * interval '1 minute', r, 'GET', c, 20, 2
   jsonb_build_object('p', jsonb_build_object(ceil(ln(d) / %(gamma)s)::int::text, 20), 'n', '{}'::jsonb, 'z', 0), 'bench'
 FROM generate_series(1, 43200) AS m, unnest(ARRAY['api/v1/ai-logs/', 'api/v1/metrics/', 'admin/']) AS r,
   unnest(ARRAY['2xx', '4xx', '5xx']) AS c, LATERAL (SELECT 20 + random() * 200 AS d) AS x
-WHERE c = '2xx' OR m % 7 = 0
+WHERE c = '2xx' OR m %% 7 = 0
 """
 
 

@@ -1,10 +1,11 @@
 """In chromium: log in through the form, read the overview, switch range and tab, see charts."""
 
 import pytest
+from django.core.cache import cache
 
 from conftest import ARTIFACTS, PASSWORD
 from dashboard.formatting import number
-from tests.dashboard.factories import insert_everything, needs
+from tests.dashboard.factories import insert_ai_calls, insert_everything, needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,13 @@ def test_it_shows_an_admin_the_overview_tabs_and_charts(live_server, page, alice
     avg = sum(c["duration_ms"] for c in calls) / len(calls)
     assert page.locator('[data-card="ai_latency_avg"] [data-value]').inner_text() == number(avg, "ms")
     page.screenshot(path=ARTIFACTS / "dashboard-overview.png", full_page=True)
+
+    more = insert_ai_calls(n=5, minutes_ago=5, seed=11)
+    cache.clear()  # the 30 s cache would otherwise (rightly) answer with the first figures
+    page.click("[data-refresh]")
+    page.wait_for_selector("body[data-refreshed='1']")
+    tokens = sum(c["total_tokens"] for c in calls + more)
+    assert page.locator('[data-card="ai_tokens"] [data-value]').inner_text() == number(tokens)
 
     page.click('[data-range="7d"]')
     page.wait_for_url("**/admin/?range=7d")

@@ -179,6 +179,7 @@
       apply(body.sections);
       stamp.textContent = new Date(body.generated_at).toISOString().slice(11, 19);
       stamp.parentElement.classList.remove("stale");
+      document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
     } catch (error) {
       stamp.parentElement.classList.add("stale");
       stamp.textContent = stamp.textContent.replace(/ \(.*$/, "") + " (refresh failed: " + error.message + ")";
@@ -187,5 +188,6 @@
 
   document.querySelectorAll("canvas[data-chart]").forEach((canvas) => drawChart(canvas, chartSpec(payload.sections, canvas.dataset.chart)));
   window.setInterval(refresh, REFRESH_MS);
+  document.querySelector("[data-refresh]")?.addEventListener("click", refresh);
   document.addEventListener("visibilitychange", () => !document.hidden && refresh());
 })();
