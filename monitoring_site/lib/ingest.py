@@ -40,9 +40,11 @@ def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
     key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
     with transaction.atomic(), connection.cursor() as cursor:
         # Created once per connection (persistent connections), emptied at every commit.
+        # INCLUDING IDENTITY: Django's auto ids are identity columns; without it the stage's
+        # copy of the NOT NULL id column rejects every row (the real id is assigned on INSERT).
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608 (names come from model meta)
-            f"(LIKE {connection.ops.quote_name(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            f"(LIKE {connection.ops.quote_name(table)} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DELETE ROWS"
         )
         with cursor.cursor.copy(f"COPY {stage} ({quoted}) FROM STDIN") as copy:
             for row in rows:
