@@ -29,6 +29,19 @@ class Invalid(Exception):
     pass
 
 
+class Context:
+    """What every event of one request is checked against, computed once per request."""
+
+    __slots__ = ("now", "earliest", "latest", "book")
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        self.latest = self.now + timedelta(seconds=settings.AILOGS_MAX_FUTURE_SECONDS)
+        # Older than retention would be purged at once, and its hour's rollup may be final already.
+        self.earliest = self.now - timedelta(days=settings.RETENTION_AI_LOGS_DAYS)
+        self.book = price_book()
+
+
 def _text(value, limit: int) -> str:
     if value is None:
         return ""
@@ -57,9 +70,9 @@ def _number(value) -> float:
     return float(value)
 
 
-def _timestamp(value, now: datetime) -> datetime:
+def _timestamp(value, context: Context) -> datetime:
     if value is None:
-        return now
+        return context.now
     if not isinstance(value, str):
         raise Invalid("Datetime has wrong format. Use ISO 8601.")
     try:
@@ -68,10 +81,9 @@ def _timestamp(value, now: datetime) -> datetime:
         raise Invalid("Datetime has wrong format. Use ISO 8601.") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    if parsed > now + timedelta(seconds=settings.AILOGS_MAX_FUTURE_SECONDS):
+    if parsed > context.latest:
         raise Invalid("Timestamp is in the future.")
-    # Older than retention would be purged at once, and its hour's rollup may be final already.
-    if parsed < now - timedelta(days=settings.RETENTION_AI_LOGS_DAYS):
+    if parsed < context.earliest:
         raise Invalid(f"Timestamp is older than the retention period ({settings.RETENTION_AI_LOGS_DAYS} days).")
     return parsed
 
@@ -116,7 +128,7 @@ def _field(errors: dict, name: str, check, *args):
         return None
 
 
-def validate(item, now: datetime) -> tuple[dict | None, dict]:
+def validate(item, context: Context) -> tuple[dict | None, dict]:
     """Return (row, {}) for a valid event, or (None, DRF-style field errors)."""
     if not isinstance(item, dict):
         return None, {"non_field_errors": ["Invalid data. Expected a dictionary."]}
@@ -138,7 +150,7 @@ def validate(item, now: datetime) -> tuple[dict | None, dict]:
     for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
         row[name] = _field(errors, name, _count, item.get(name))
     row["event_id"] = _field(errors, "event_id", _event_id, item.get("event_id"))
-    row["timestamp"] = _field(errors, "timestamp", _timestamp, item.get("timestamp"), now)
+    row["timestamp"] = _field(errors, "timestamp", _timestamp, item.get("timestamp"), context)
     row["metadata"] = _field(errors, "metadata", _metadata, item.get("metadata"))
     row["input_hash"] = _field(errors, "input_hash", _input_hash, item)
     row["output_preview"] = _field(errors, "output_preview", _text, item.get("output_preview"), 10**7)
@@ -147,10 +159,10 @@ def validate(item, now: datetime) -> tuple[dict | None, dict]:
     row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost)
     if errors:
         return None, errors
-    return _finish(row, item), {}
+    return _finish(row, item, context.book), {}
 
 
-def _finish(row: dict, item: dict) -> dict:
+def _finish(row: dict, item: dict, book) -> dict:
     """Fill derived fields of a valid row: truncations, total tokens, cost."""
     row["output_preview"] = row["output_preview"][:OUTPUT_PREVIEW_CHARS]
     row["error_message"] = row["error_message"][:ERROR_MESSAGE_CHARS]
@@ -161,7 +173,7 @@ def _finish(row: dict, item: dict) -> dict:
     else:
         cached = row["metadata"].get("cached_tokens")
         cached = cached if isinstance(cached, int) and not isinstance(cached, bool) else 0
-        row["cost_usd"], row["cost_source"] = price_book().cost(
+        row["cost_usd"], row["cost_source"] = book.cost(
             row["provider"], row["model"], row["timestamp"], row["prompt_tokens"], row["completion_tokens"], cached
         )
     return row
@@ -169,10 +181,10 @@ def _finish(row: dict, item: dict) -> dict:
 
 def ingest(items: list) -> dict:
     """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}."""
-    now = timezone.now()
+    context = Context()
     rows, errors = [], []
     for index, item in enumerate(items):
-        row, item_errors = validate(item, now)
+        row, item_errors = validate(item, context)
         if item_errors:
             errors.append({"index": index, "errors": item_errors})
         else:

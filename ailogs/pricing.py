@@ -18,6 +18,7 @@ class PriceBook:
         # Most recent version first, so the first match with effective_from <= day wins per pattern.
         self.prices = sorted(prices, key=lambda p: p.effective_from, reverse=True)
         self._memo: dict[tuple[str, str], list[ModelPrice]] = {}
+        self._at: dict[tuple, ModelPrice | None] = {}
 
     def candidates(self, provider: str, model: str) -> list[ModelPrice]:
         key = (provider, model)
@@ -39,7 +40,10 @@ class PriceBook:
         """Return (cost_usd or None, cost_source)."""
         if not model:
             return None, CostSource.UNPRICED
-        price = self.price_at(provider, model, when)
+        key = (provider, model, when.date())
+        if key not in self._at:  # a batch is mostly a few models on one day: decide once
+            self._at[key] = self.price_at(provider, model, when)
+        price = self._at[key]
         if price is None:
             return None, CostSource.UNPRICED
         return price.cost(prompt, completion, cached), CostSource.COMPUTED
