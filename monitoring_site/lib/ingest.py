@@ -3,19 +3,43 @@
 Rows whose key (e.g. `event_id`) is already stored, or repeats inside the batch, are skipped by
 the database's unique constraint (`ON CONFLICT DO NOTHING`), so two concurrent retries of the same
 batch can never store an event twice. Rows with a NULL key are always inserted.
+
+A table partitioned by time cannot carry a unique index on the key alone (it must include the
+partition key), so such a model passes `key_model`: a small table whose primary key is the key.
+Keys are claimed there (`ON CONFLICT DO NOTHING ... RETURNING`) in the same statement that
+inserts only the rows whose key was claimed, which keeps concurrent retries exactly-once.
 """
 
 from django.db import connection, transaction
 from psycopg.types.json import Jsonb
 
 
-def insert_new_rows(model, rows: list[dict], key_field: str = "event_id") -> int:
-    """Insert rows (dicts of column attname -> value); return how many were actually inserted."""
+def insert_new_rows(model, rows: list[dict], key_field: str = "event_id", key_model=None) -> int:
+    """Insert rows (dicts of column attname -> value); return how many were actually inserted.
+
+    With `key_model`, key uniqueness is enforced by that model's primary key (named key_field)
+    instead of a unique constraint on `model`.
+    """
     if not rows:
         return 0
+    if key_model is not None:
+        rows = _first_per_key(rows, key_field)
     if connection.vendor == "postgresql":
-        return _insert_postgres(model, rows, key_field)
-    return _insert_generic(model, rows, key_field)
+        return _insert_postgres(model, rows, key_field, key_model)
+    return _insert_generic(model, rows, key_field, key_model)
+
+
+def _first_per_key(rows: list[dict], key_field: str) -> list[dict]:
+    seen: set = set()
+    kept = []
+    for row in rows:
+        key = row.get(key_field)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(row)
+    return kept
 
 
 def _columns(model, rows: list[dict]) -> list[str]:
@@ -31,22 +55,29 @@ def _adapt(value):
     return Jsonb(value) if isinstance(value, (dict, list)) else value
 
 
-def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
+def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) -> int:
     table = model._meta.db_table
     attnames = _columns(model, rows)
     columns = [model._meta.get_field(a).column for a in attnames]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     stage = connection.ops.quote_name(f"_stage_{table}")
     key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         # Created once per connection (persistent connections), emptied at every commit.
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608 (names come from model meta)
             f"(LIKE {connection.ops.quote_name(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
+        if nested:
+            # Inside an outer transaction ON COMMIT has not emptied the stage since the last call.
+            cursor.execute(f"TRUNCATE {stage}")
         with cursor.cursor.copy(f"COPY {stage} ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([_adapt(row[a]) for a in attnames])
+        if key_model is not None:
+            cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model))
+            return cursor.rowcount
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608
             f"SELECT {quoted} FROM {stage} ON CONFLICT ({key_column}) WHERE {key_column} IS NOT NULL DO NOTHING"
@@ -57,6 +88,17 @@ def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
         return cursor.rowcount
 
 
+def _claim_keys_sql(table: str, quoted: str, stage: str, key_column: str, key_model) -> str:
+    keys = connection.ops.quote_name(key_model._meta.db_table)
+    return (
+        f"WITH claimed AS (INSERT INTO {keys} ({key_column}) "  # noqa: S608
+        f"SELECT {key_column} FROM {stage} WHERE {key_column} IS NOT NULL "
+        f"ON CONFLICT DO NOTHING RETURNING {key_column}) "
+        f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) SELECT {quoted} FROM {stage} "
+        f"WHERE {key_column} IS NULL OR {key_column} IN (SELECT {key_column} FROM claimed)"
+    )
+
+
 def _partial_unique(model, key_field: str) -> bool:
     """True when the key is unique through a conditional UniqueConstraint (`... WHERE key IS NOT NULL`)."""
     for constraint in model._meta.constraints:
@@ -65,10 +107,11 @@ def _partial_unique(model, key_field: str) -> bool:
     return False
 
 
-def _insert_generic(model, rows: list[dict], key_field: str) -> int:
+def _insert_generic(model, rows: list[dict], key_field: str, key_model=None) -> int:
     with transaction.atomic():
         keys = [row[key_field] for row in rows if row.get(key_field) is not None]
-        seen = set(model._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
+        store = key_model or model
+        seen = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
         fresh = []
         for row in rows:
             key = row.get(key_field)
@@ -77,5 +120,8 @@ def _insert_generic(model, rows: list[dict], key_field: str) -> int:
                     continue
                 seen.add(key)
             fresh.append(model(**row))
+        if key_model is not None:
+            claimed = [key_model(**{key_field: getattr(obj, key_field)}) for obj in fresh if getattr(obj, key_field) is not None]
+            key_model._base_manager.bulk_create(claimed, batch_size=500)
         model._base_manager.bulk_create(fresh, batch_size=500)
         return len(fresh)
