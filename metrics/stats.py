@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.fields.json import KeyTransform
 
 from metrics import windows
 from metrics.models import MetricRollup, MetricSample, RequestMinute, RollupBucket
@@ -57,7 +57,7 @@ def with_tags(queryset, tags: dict | None):
     """Filter rows whose tags contain every KEY=VALUE (JSON key lookups work on both backends)."""
     for index, (key, value) in enumerate((tags or {}).items()):
         alias = f"_tag{index}"
-        queryset = queryset.alias(**{alias: KeyTextTransform(key, "tags")}).filter(**{alias: str(value)})
+        queryset = queryset.alias(**{alias: KeyTransform(key, "tags")}).filter(**{alias: str(value)})
     return queryset
 
 
