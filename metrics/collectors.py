@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from metrics.models import MetricSample, MetricType
-from monitoring_site.lib.ingest import insert_new_rows
+from metrics.ingest import store
+from metrics.models import MetricType
 
 logger = logging.getLogger(__name__)
 _db_failures = 0
@@ -95,7 +95,7 @@ def collect(now=None) -> dict[str, int]:
             samples = []
         written[collector.__name__] = len(samples)
         rows.extend(_row(name, value, tags, unit, now) for name, value, tags, unit in samples)
-    insert_new_rows(MetricSample, rows)
+    store(rows)
     return written
 
 

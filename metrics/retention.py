@@ -28,10 +28,9 @@ def purge(dry_run: bool, now=None) -> dict[str, int]:
         "metric rollups": MetricRollup.objects.filter(bucket__lt=rollup_cutoff),
         "rollup buckets": RollupBucket.objects.filter(bucket__lt=rollup_cutoff),
     }
-    if dry_run:
-        result = {name: qs.count() for name, qs in querysets.items()}
-    else:
-        result = {name: purge_in_batches(qs) for name, qs in querysets.items()}
+    if dry_run:  # the count over the parent table already includes the partitions to drop
+        return {name: qs.count() for name, qs in querysets.items()} | ({"metric sample partitions": len(dropped)} if dropped else {})
+    result = {name: purge_in_batches(qs) for name, qs in querysets.items()}
     result["metric samples"] += sum(dropped.values())
     if dropped:
         result["metric sample partitions"] = len(dropped)

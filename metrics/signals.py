@@ -44,14 +44,13 @@ def _row(task_name: str, seconds: float) -> dict:
 
 def flush_task_timings(**kwargs) -> int:
     global _last_flush
-    from metrics.models import MetricSample
-    from monitoring_site.lib.ingest import insert_new_rows
+    from metrics.ingest import store
 
     with _lock:
         rows, _buffer[:] = list(_buffer), []
         _last_flush = time.monotonic()
     try:
-        return insert_new_rows(MetricSample, rows)
+        return store(rows)
     except Exception as exc:
         logger.warning("could not store %d task timings: %s", len(rows), exc)
         return 0
