@@ -56,7 +56,9 @@ class NameFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         recent = MetricSample.objects.filter(timestamp__gte=timezone.now() - timedelta(hours=1))
-        names = set(MetricRollup.objects.values_list("name", flat=True).distinct()) | set(recent.values_list("name", flat=True).distinct())
+        names = set(MetricRollup.objects.values_list("name", flat=True).distinct()) | set(
+            recent.values_list("name", flat=True).distinct()
+        )
         return [(name, name) for name in sorted(names)]
 
     def queryset(self, request, queryset):
@@ -71,7 +73,7 @@ class CsvExportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
-        export = path("export/", self.admin_site.admin_view(self.export_csv), name="%s_%s_export" % info)
+        export = path("export/", self.admin_site.admin_view(self.export_csv), name="{}_{}_export".format(*info))
         return [export, *super().get_urls()]
 
     def export_csv(self, request):
@@ -79,13 +81,21 @@ class CsvExportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             raise PermissionDenied
         queryset = self.get_changelist_instance(request).get_queryset(request)
         AuditEvent.objects.create(
-            kind=AuditEvent.Kind.EXPORT, actor=request.user, actor_label=request.user.get_username(),
-            ip_address=request.META.get("REMOTE_ADDR"), detail={"model": self.opts.label, "filters": dict(request.GET.items())},
+            kind=AuditEvent.Kind.EXPORT,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            ip_address=request.META.get("REMOTE_ADDR"),
+            detail={"model": self.opts.label, "filters": dict(request.GET.items())},
         )
         writer = csv.writer(_Echo())
-        rows = (writer.writerow([neutralise(_cell(v)) for v in row]) for row in queryset.values_list(*self.export_fields).iterator(chunk_size=5_000))
+        rows = (
+            writer.writerow([neutralise(_cell(v)) for v in row])
+            for row in queryset.values_list(*self.export_fields).iterator(chunk_size=5_000)
+        )
         response = StreamingHttpResponse(_with_header(writer, self.export_fields, rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.opts.model_name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+        )
         return response
 
 
@@ -122,7 +132,17 @@ class RequestMinuteAdmin(CsvExportAdmin):
     list_filter = [WindowFilter, "status_class", "method"]
     search_fields = ["route"]
     exclude = ["histogram"]
-    export_fields = ["minute", "route", "method", "status_class", "count", "duration_sum_ms", "duration_min_ms", "duration_max_ms", "process"]
+    export_fields = [
+        "minute",
+        "route",
+        "method",
+        "status_class",
+        "count",
+        "duration_sum_ms",
+        "duration_min_ms",
+        "duration_max_ms",
+        "process",
+    ]
 
     @admin.display(description="avg ms")
     def average_ms(self, obj):

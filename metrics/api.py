@@ -43,7 +43,7 @@ class MetricSummaryView(APIView):
             window = parse_window(request.query_params.get("window", "24h"))
         except ValueError as exc:
             errors["window"] = [str(exc)]
-        tags = {k[len(TAG_PREFIX):]: v for k, v in request.query_params.items() if k.startswith(TAG_PREFIX)}
+        tags = {k[len(TAG_PREFIX) :]: v for k, v in request.query_params.items() if k.startswith(TAG_PREFIX)}
         if any(not ingest.TAG_KEY_RE.match(key) or "__" in key for key in tags):
             errors["tags"] = ["Tag filters are tag.KEY=VALUE with KEY matching [a-zA-Z_][a-zA-Z0-9_.:-]*."]
         if errors:

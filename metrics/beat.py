@@ -5,6 +5,9 @@ SCHEDULE = {
     # Recomputes the last METRICS_ROLLUP_HOURS completed hours, so late samples are picked up.
     "rollup-metrics": {"task": "metrics.tasks.rollup_metrics", "schedule": crontab(minute="2,17,32,47")},
     # Partitions a week ahead, created twice a day so one missed run changes nothing.
-    "ensure-metric-partitions": {"task": "metrics.tasks.ensure_metric_partitions", "schedule": crontab(minute=7, hour="0,12")},
+    "ensure-metric-partitions": {
+        "task": "metrics.tasks.ensure_metric_partitions",
+        "schedule": crontab(minute=7, hour="0,12"),
+    },
     "purge-metrics": {"task": "metrics.tasks.purge_metrics", "schedule": crontab(minute=27, hour=3)},
 }

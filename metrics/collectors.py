@@ -100,5 +100,14 @@ def collect(now=None) -> dict[str, int]:
 
 
 def _row(name, value, tags, unit, now) -> dict:
-    return {"name": name, "type": MetricType.GAUGE, "value": float(value), "unit": unit, "tags": tags,
-            "source": "collector", "route": "", "timestamp": now, "event_id": None}
+    return {
+        "name": name,
+        "type": MetricType.GAUGE,
+        "value": float(value),
+        "unit": unit,
+        "tags": tags,
+        "source": "collector",
+        "route": "",
+        "timestamp": now,
+        "event_id": None,
+    }

@@ -4,8 +4,7 @@ docs/performance.md) and the bulk store through monitoring_site.lib.ingest."""
 import math
 import re
 import uuid
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -111,7 +110,7 @@ def _timestamp(value, now, errors):
         errors["timestamp"] = ["Datetime has wrong format. Use ISO 8601."]
         return None
     if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=dt_timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     oldest = now - timedelta(days=settings.RETENTION_METRIC_SAMPLES_DAYS)
     if parsed < oldest:
         errors["timestamp"] = [f"Older than the retention of {settings.RETENTION_METRIC_SAMPLES_DAYS} days."]

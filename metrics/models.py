@@ -90,7 +90,9 @@ class MetricRollup(models.Model):
     histogram = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["period", "name", "tags_hash", "bucket"], name="metrics_rollup_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "name", "tags_hash", "bucket"], name="metrics_rollup_unique")
+        ]
         indexes = [
             # long-window summaries: one name, one period, a bucket range
             models.Index(fields=["name", "period", "bucket"], name="metrics_rollup_name_bucket"),

@@ -7,8 +7,7 @@ samples whose day has no partition yet, so nothing is lost if beat was down; cre
 partition later moves them over.
 """
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 
@@ -20,7 +19,9 @@ def is_partitioned() -> bool:
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = %s", [TABLE])
+        cursor.execute(
+            "SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = %s", [TABLE]
+        )
         return cursor.fetchone() is not None
 
 
@@ -29,7 +30,7 @@ def partition_name(day: date) -> str:
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)
 
 
@@ -43,7 +44,7 @@ def existing_partitions() -> dict[date, str]:
         )
         names = [row[0] for row in cursor.fetchall()]
     prefix = f"{TABLE}_p"
-    return {datetime.strptime(n[len(prefix):], "%Y%m%d").date(): n for n in names if n.startswith(prefix)}
+    return {datetime.strptime(n[len(prefix) :], "%Y%m%d").date(): n for n in names if n.startswith(prefix)}
 
 
 def create_partition(day: date) -> None:

@@ -5,7 +5,15 @@ from metrics.usage import ai_calls_by_function, daily_active_users, exports_per_
 
 AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
 
-__all__ = ["aggregate", "http_summary", "latest", "daily_active_users", "sessions_per_day", "ai_calls_by_function", "exports_per_day"]
+__all__ = [
+    "aggregate",
+    "http_summary",
+    "latest",
+    "daily_active_users",
+    "sessions_per_day",
+    "ai_calls_by_function",
+    "exports_per_day",
+]
 
 
 def aggregate(name: str, since, until, aggregation: str, tags: dict | None = None) -> tuple[float | None, int]:

@@ -111,9 +111,16 @@ class RequestRecorder:
 
         minute, route, method, klass = key
         return RequestMinute(
-            minute=datetime.fromtimestamp(minute * 60, tz=UTC), route=route[:200], method=method, status_class=klass,
-            count=series.count, duration_sum_ms=series.total, duration_min_ms=series.low, duration_max_ms=series.high,
-            histogram=series.histogram.to_json(), process=self.process,
+            minute=datetime.fromtimestamp(minute * 60, tz=UTC),
+            route=route[:200],
+            method=method,
+            status_class=klass,
+            count=series.count,
+            duration_sum_ms=series.total,
+            duration_min_ms=series.low,
+            duration_max_ms=series.high,
+            histogram=series.histogram.to_json(),
+            process=self.process,
         )
 
     def _start(self) -> None:
@@ -122,7 +129,9 @@ class RequestRecorder:
             if self.thread is not None or interval <= 0:
                 self.thread = self.thread or False  # no thread wanted: do not check again
                 return
-            self.thread = threading.Thread(target=self._run, args=(interval,), name="request-metrics-flush", daemon=True)
+            self.thread = threading.Thread(
+                target=self._run, args=(interval,), name="request-metrics-flush", daemon=True
+            )
         self.thread.start()
         atexit.register(self._flush_logged)
 

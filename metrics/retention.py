@@ -14,7 +14,9 @@ from monitoring_site.retention import purge_in_batches
 def cutoffs(now=None) -> tuple:
     """Day-aligned, so the raw cutoff falls on a partition boundary and no partition is half-deleted."""
     today = windows.floor(now or timezone.now(), "day")
-    return today - timedelta(days=settings.RETENTION_METRIC_SAMPLES_DAYS), today - timedelta(days=settings.RETENTION_METRIC_ROLLUPS_DAYS)
+    return today - timedelta(days=settings.RETENTION_METRIC_SAMPLES_DAYS), today - timedelta(
+        days=settings.RETENTION_METRIC_ROLLUPS_DAYS
+    )
 
 
 def purge(dry_run: bool, now=None) -> dict[str, int]:
@@ -29,7 +31,9 @@ def purge(dry_run: bool, now=None) -> dict[str, int]:
         "rollup buckets": RollupBucket.objects.filter(bucket__lt=rollup_cutoff),
     }
     if dry_run:  # the count over the parent table already includes the partitions to drop
-        return {name: qs.count() for name, qs in querysets.items()} | ({"metric sample partitions": len(dropped)} if dropped else {})
+        return {name: qs.count() for name, qs in querysets.items()} | (
+            {"metric sample partitions": len(dropped)} if dropped else {}
+        )
     result = {name: purge_in_batches(qs) for name, qs in querysets.items()}
     result["metric samples"] += sum(dropped.values())
     if dropped:

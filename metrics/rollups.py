@@ -21,8 +21,19 @@ DAY = timedelta(days=1)
 
 def _rollup(period: str, bucket, name: str, tags: dict, count, total, low, high, histogram, quantiles) -> MetricRollup:
     return MetricRollup(
-        period=period, bucket=bucket, name=name, tags=tags, tags_hash=tags_hash(tags), count=count, sum=total,
-        min=low, max=high, p50=quantiles[0], p95=quantiles[1], p99=quantiles[2], histogram=histogram.to_json(),
+        period=period,
+        bucket=bucket,
+        name=name,
+        tags=tags,
+        tags_hash=tags_hash(tags),
+        count=count,
+        sum=total,
+        min=low,
+        max=high,
+        p50=quantiles[0],
+        p95=quantiles[1],
+        p99=quantiles[2],
+        histogram=histogram.to_json(),
     )
 
 
@@ -39,7 +50,18 @@ def _sample_rollups(hour) -> list[MetricRollup]:
         values.sort()
         quantiles = [interpolate(values, q) for q in (0.5, 0.95, 0.99)]
         rollups.append(
-            _rollup(Period.HOUR, hour, name, tag_sets[(name, digest)], len(values), sum(values), values[0], values[-1], LogHistogram.of(values), quantiles)
+            _rollup(
+                Period.HOUR,
+                hour,
+                name,
+                tag_sets[(name, digest)],
+                len(values),
+                sum(values),
+                values[0],
+                values[-1],
+                LogHistogram.of(values),
+                quantiles,
+            )
         )
     return rollups
 
@@ -48,9 +70,14 @@ def _request_rollups(hour) -> list[MetricRollup]:
     """This site's requests become the metric `http_request_duration_ms` tagged route/method/status_class."""
     merged: dict[tuple, list] = {}
     minutes = RequestMinute.objects.filter(minute__gte=hour, minute__lt=hour + HOUR)
-    for row in minutes.values_list("route", "method", "status_class", "count", "duration_sum_ms", "duration_min_ms", "duration_max_ms", "histogram"):
+    for row in minutes.values_list(
+        "route", "method", "status_class", "count", "duration_sum_ms", "duration_min_ms", "duration_max_ms", "histogram"
+    ):
         _merge_into(merged, row[:3], row[3:7], LogHistogram.from_json(row[7]))
-    return [_from_merged(Period.HOUR, hour, HTTP_METRIC, {"method": k[1], "route": k[0], "status_class": k[2]}, v) for k, v in merged.items()]
+    return [
+        _from_merged(Period.HOUR, hour, HTTP_METRIC, {"method": k[1], "route": k[0], "status_class": k[2]}, v)
+        for k, v in merged.items()
+    ]
 
 
 def _merge_into(merged: dict, key, numbers, histogram: LogHistogram) -> None:
@@ -93,7 +120,9 @@ def rollup_day(day) -> int | None:
     merged: dict[tuple, list] = {}
     tag_sets: dict[tuple, dict] = {}
     hourly = MetricRollup.objects.filter(period=Period.HOUR, bucket__gte=day, bucket__lt=day + DAY)
-    for name, digest, tags, *numbers, histogram in hourly.values_list("name", "tags_hash", "tags", "count", "sum", "min", "max", "histogram"):
+    for name, digest, tags, *numbers, histogram in hourly.values_list(
+        "name", "tags_hash", "tags", "count", "sum", "min", "max", "histogram"
+    ):
         _merge_into(merged, (name, digest), numbers, LogHistogram.from_json(histogram))
         tag_sets[(name, digest)] = tags
     rollups = [_from_merged(Period.DAY, day, key[0], tag_sets[key], entry) for key, entry in merged.items()]

@@ -38,8 +38,17 @@ def task_finished(task_id=None, task=None, **kwargs) -> None:
 
 
 def _row(task_name: str, seconds: float) -> dict:
-    return {"name": "celery_task_duration_seconds", "type": "histogram", "value": seconds, "unit": "seconds",
-            "tags": {"task": task_name[:200]}, "source": "celery", "route": "", "timestamp": timezone.now(), "event_id": None}
+    return {
+        "name": "celery_task_duration_seconds",
+        "type": "histogram",
+        "value": seconds,
+        "unit": "seconds",
+        "tags": {"task": task_name[:200]},
+        "source": "celery",
+        "route": "",
+        "timestamp": timezone.now(),
+        "event_id": None,
+    }
 
 
 def flush_task_timings(**kwargs) -> int:

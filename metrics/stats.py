@@ -50,7 +50,16 @@ def _summary(count, total, low, high, quantiles) -> dict:
         return {"count": 0, "sum": 0.0, "min": None, "max": None, "avg": None, "p50": None, "p95": None, "p99": None}
     # Percentiles from a histogram are bucket midpoints: clamp them into the exact min..max.
     p50, p95, p99 = (None if q is None else min(max(q, low), high) for q in quantiles)
-    return {"count": count, "sum": total, "min": low, "max": high, "avg": total / count, "p50": p50, "p95": p95, "p99": p99}
+    return {
+        "count": count,
+        "sum": total,
+        "min": low,
+        "max": high,
+        "avg": total / count,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+    }
 
 
 def with_tags(queryset, tags: dict | None):
@@ -100,7 +109,9 @@ def _covered(period: str, gaps: list[tuple]) -> list[tuple]:
     length = windows.PERIODS[period]
     starts = []
     for start, end in gaps:
-        buckets = RollupBucket.objects.filter(period=period, bucket__gte=windows.ceil(start, period), bucket__lte=end - length)
+        buckets = RollupBucket.objects.filter(
+            period=period, bucket__gte=windows.ceil(start, period), bucket__lte=end - length
+        )
         starts.extend(buckets.values_list("bucket", flat=True))
     return windows.runs(starts, length)
 
@@ -125,19 +136,22 @@ def _add_raw(part: Part, queryset) -> None:
         part.add(totals["n"], totals["total"], totals["low"], totals["high"], raw_histogram(queryset))
 
 
+_BUCKET_COLUMNS = (
+    "sign(value)::int * (abs(value) >= %s)::int AS s, "
+    "CASE WHEN abs(value) >= %s THEN ceil(ln(abs(value)) / %s)::int ELSE 0 END AS i, count(*)"
+)
+
+
 def raw_histogram(queryset) -> LogHistogram:
     """Histogram of `value` over the queryset; bucketed inside PostgreSQL, so no rows travel."""
     if connection.vendor != "postgresql":
         return LogHistogram.of(queryset.values_list("value", flat=True).iterator(chunk_size=10_000))
     sql, params = queryset.order_by().values("value").query.sql_with_params()
+    # Django-generated SQL, values passed as parameters
+    bucketed = f"SELECT {_BUCKET_COLUMNS} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
     histogram = LogHistogram()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sign(value)::int * (abs(value) >= %s)::int AS s, "
-            "CASE WHEN abs(value) >= %s THEN ceil(ln(abs(value)) / %s)::int ELSE 0 END AS i, count(*) "
-            f"FROM ({sql}) AS q GROUP BY 1, 2",  # noqa: S608 (Django-generated SQL with params)
-            [_MIN_MAGNITUDE, _MIN_MAGNITUDE, _LOG_GAMMA, *params],
-        )
+        cursor.execute(bucketed, [_MIN_MAGNITUDE, _MIN_MAGNITUDE, _LOG_GAMMA, *params])
         for sign, index, count in cursor.fetchall():
             target = {1: histogram.positive, -1: histogram.negative}.get(sign)
             if target is None:
@@ -148,6 +162,7 @@ def raw_histogram(queryset) -> LogHistogram:
 
 
 # --- this site's requests (RequestMinute, rolled up as HTTP_METRIC) ---------------------------
+
 
 def http_parts(since, until, route: str | None = None) -> dict[str, Part]:
     """Return {status_class: Part} of this site's requests over [since, until)."""
@@ -160,7 +175,9 @@ def http_parts(since, until, route: str | None = None) -> dict[str, Part]:
         minutes = RequestMinute.objects.filter(minute__gte=start, minute__lt=end)
         if route:
             minutes = minutes.filter(route=route)
-        for row in minutes.values_list("status_class", "count", "duration_sum_ms", "duration_min_ms", "duration_max_ms", "histogram"):
+        for row in minutes.values_list(
+            "status_class", "count", "duration_sum_ms", "duration_min_ms", "duration_max_ms", "histogram"
+        ):
             by_class[row[0]].add(*row[1:5], LogHistogram.from_json(row[5]))
     return by_class
 
@@ -169,6 +186,3 @@ def minute_totals(since, until):
     """Requests per minute (summed over processes and routes), for charts."""
     rows = RequestMinute.objects.filter(minute__gte=since, minute__lt=until).values("minute")
     return rows.annotate(requests=Sum("count"), errors=Sum("count", filter=Q(status_class="5xx"))).order_by("minute")
-
-
-

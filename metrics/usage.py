@@ -39,11 +39,19 @@ def _per_day(queryset, field: str, **aggregates) -> dict:
 def daily_active_users(since, until) -> list[dict]:
     """[{day, ai_users, site_users}]: distinct end users of AI calls and distinct users signing in here."""
     calls = _ai_calls(since, until)
-    ai = {} if calls is None else _per_day(calls.exclude(user_id=""), "timestamp", ai_users=Count("user_id", distinct=True))
+    ai = (
+        {}
+        if calls is None
+        else _per_day(calls.exclude(user_id=""), "timestamp", ai_users=Count("user_id", distinct=True))
+    )
     logins = MetricSample.objects.filter(name=LOGIN_METRIC, timestamp__gte=since, timestamp__lt=until)
     site = _per_day(logins, "timestamp", site_users=Count("tags__user", distinct=True))
     return [
-        {"day": day, "ai_users": ai.get(day, {}).get("ai_users", 0), "site_users": site.get(day, {}).get("site_users", 0)}
+        {
+            "day": day,
+            "ai_users": ai.get(day, {}).get("ai_users", 0),
+            "site_users": site.get(day, {}).get("site_users", 0),
+        }
         for day in sorted(set(ai) | set(site))
     ]
 

@@ -18,8 +18,17 @@ def samples(db):
 
     def make(name, values, start, spacing=timedelta(seconds=1), tags=None):
         rows = [
-            {"name": name, "type": "gauge", "value": float(v), "unit": "", "tags": dict(tags or {}), "source": "test",
-             "route": "", "timestamp": start + spacing * i, "event_id": None}
+            {
+                "name": name,
+                "type": "gauge",
+                "value": float(v),
+                "unit": "",
+                "tags": dict(tags or {}),
+                "source": "test",
+                "route": "",
+                "timestamp": start + spacing * i,
+                "event_id": None,
+            }
             for i, v in enumerate(values)
         ]
         store(rows)

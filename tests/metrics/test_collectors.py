@@ -19,8 +19,15 @@ def test_it_collects_every_catalog_metric(db, settings, tmp_path):
     (settings.EXPORTS_DIR / "a.csv").write_bytes(b"x" * 1234)
     written = collectors.collect()
     assert written["system"] == 3 and written["database"] == 2
-    assert {"system_cpu_percent", "system_memory_used_percent", "system_disk_free_percent", "db_roundtrip_ms",
-            "db_connection_failures", "celery_queue_depth", "storage_used_bytes"} <= names()
+    assert {
+        "system_cpu_percent",
+        "system_memory_used_percent",
+        "system_disk_free_percent",
+        "db_roundtrip_ms",
+        "db_connection_failures",
+        "celery_queue_depth",
+        "storage_used_bytes",
+    } <= names()
     exports = MetricSample.objects.get(name="storage_used_bytes", tags__kind="exports")
     assert exports.value == 1234
     queues = set(MetricSample.objects.filter(name="celery_queue_depth").values_list("tags__queue", flat=True))
@@ -53,6 +60,7 @@ def test_active_sessions_are_skipped_until_ailogs_provides_them_then_collected(d
 
 def test_task_durations_come_from_celery_signals(db, monkeypatch):
     monkeypatch.setattr(metric_signals, "FLUSH_EVERY", 2)
+
     class Task:
         name = "alerts.tasks.evaluate"
 

@@ -1,7 +1,5 @@
 import uuid
-from datetime import timedelta
-
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,7 +15,9 @@ def writer(api_client):
 
 
 def test_it_stores_one_sample_with_defaults(writer):
-    response = writer.post(URL, {"name": "queue_wait_ms", "value": 12.5, "tags": {"queue": "b", "env": "prod"}}, format="json")
+    response = writer.post(
+        URL, {"name": "queue_wait_ms", "value": 12.5, "tags": {"queue": "b", "env": "prod"}}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert response.json() == {"accepted": 1, "duplicates": 0, "errors": []}
     sample = MetricSample.objects.get()
@@ -28,7 +28,9 @@ def test_it_stores_one_sample_with_defaults(writer):
 
 def test_it_stores_a_batch_and_counts_repeated_event_ids_as_duplicates(writer):
     event = str(uuid.uuid4())
-    batch = [{"name": "jobs_done", "type": "counter", "value": i, "event_id": event if i < 2 else None} for i in range(5)]
+    batch = [
+        {"name": "jobs_done", "type": "counter", "value": i, "event_id": event if i < 2 else None} for i in range(5)
+    ]
     response = writer.post(URL, batch, format="json")
     assert response.status_code == 201
     assert response.json() == {"accepted": 4, "duplicates": 1, "errors": []}
@@ -76,7 +78,7 @@ def test_it_rejects_bodies_without_any_valid_sample_with_400(writer, body):
 
 @pytest.mark.parametrize("number", ["Infinity", "NaN", "-Infinity"])
 def test_it_rejects_non_finite_json_numbers(writer, number):
-    response = writer.generic("POST", URL, '{"name": "x", "value": %s}' % number, content_type="application/json")
+    response = writer.generic("POST", URL, f'{{"name": "x", "value": {number}}}', content_type="application/json")
     assert response.status_code == 400
     assert MetricSample.objects.count() == 0
 

@@ -3,11 +3,10 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 
+from conftest import wait_for
 from metrics import queries
 from metrics.models import RequestMinute
 from metrics.recorder import RequestRecorder, recorder
-
-from conftest import wait_for
 
 
 @pytest.fixture
@@ -17,7 +16,9 @@ def fresh_recorder():
     recorder.drain()
 
 
-def test_it_aggregates_requests_in_memory_without_touching_the_database(client, fresh_recorder, django_assert_num_queries, db):
+def test_it_aggregates_requests_in_memory_without_touching_the_database(
+    client, fresh_recorder, django_assert_num_queries, db
+):
     with django_assert_num_queries(0):
         for _ in range(5):
             client.get("/healthz?live")
@@ -46,7 +47,12 @@ def test_a_flush_writes_one_row_per_minute_route_method_and_status_class(db, fre
     assert rows[("GET", "2xx")].count == 100 and rows[("GET", "2xx")].duration_sum_ms == 5050
     minute = now.replace(second=0, microsecond=0)
     summary = queries.http_summary(minute, minute + timedelta(minutes=1))
-    assert (summary["requests"], summary["errors_5xx"], summary["errors_4xx"], summary["rate_limited"]) == (102, 1, 1, 1)
+    assert (summary["requests"], summary["errors_5xx"], summary["errors_4xx"], summary["rate_limited"]) == (
+        102,
+        1,
+        1,
+        1,
+    )
     assert summary["error_rate_5xx"] == pytest.approx(100 / 102, abs=0.001)
     assert summary["p50_ms"] == pytest.approx(51, rel=0.03)
     assert summary["p95_ms"] == pytest.approx(96, rel=0.03)

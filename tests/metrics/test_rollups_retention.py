@@ -53,14 +53,30 @@ def test_retention_drops_old_raw_data_and_old_rollups(samples, now, settings):
     samples("new", [1], now - timedelta(hours=1))
     MetricEventId.objects.create(event_id="5b8e7a1e-4b3d-4a3c-9a7e-1f2f3b4c5d6e")
     MetricEventId.objects.filter().update(created_at=now - timedelta(days=4))
-    RequestMinute.objects.create(minute=now - timedelta(days=4), route="/", method="GET", status_class="2xx", count=1, duration_sum_ms=1, duration_min_ms=1, duration_max_ms=1)
+    RequestMinute.objects.create(
+        minute=now - timedelta(days=4),
+        route="/",
+        method="GET",
+        status_class="2xx",
+        count=1,
+        duration_sum_ms=1,
+        duration_min_ms=1,
+        duration_max_ms=1,
+    )
     old_hour = windows.floor(now, "hour") - timedelta(days=9)
     rollups.rollup_hour(old_hour)
-    MetricRollup.objects.create(period="hour", bucket=old_hour, name="x", tags={}, tags_hash="0", count=1, sum=1, min=1, max=1)
+    MetricRollup.objects.create(
+        period="hour", bucket=old_hour, name="x", tags={}, tags_hash="0", count=1, sum=1, min=1, max=1
+    )
     assert retention.purge(dry_run=True)["metric samples"] == 2
     assert MetricSample.objects.count() == 3
     result = retention.purge(dry_run=False)
-    assert (result["metric samples"], result["metric event ids"], result["request minutes"], result["metric rollups"]) == (2, 1, 1, 1)
+    assert (
+        result["metric samples"],
+        result["metric event ids"],
+        result["request minutes"],
+        result["metric rollups"],
+    ) == (2, 1, 1, 1)
     assert list(MetricSample.objects.values_list("name", flat=True)) == ["new"]
     assert not RollupBucket.objects.filter(bucket=old_hour).exists()
 
@@ -85,11 +101,12 @@ def test_on_postgresql_a_new_partition_takes_over_rows_from_the_default_partitio
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO metrics_metricsample (name, type, value, unit, tags, source, route, timestamp) "
-            "VALUES ('f', 'gauge', 1, '', '{}', '', '', %s)", [windows.floor(now, "day") + timedelta(days=30, hours=2)]
+            "VALUES ('f', 'gauge', 1, '', '{}', '', '', %s)",
+            [windows.floor(now, "day") + timedelta(days=30, hours=2)],
         )
     created = partitions.ensure_partitions(future, days_back=0, days_ahead=0)
     assert created == [partitions.partition_name(future)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {partitions.partition_name(future)}")
+        cursor.execute(f"SELECT count(*) FROM {partitions.partition_name(future)}")  # noqa: S608
         assert cursor.fetchone()[0] == 1
     assert MetricSample.objects.filter(name="f").count() == 1

@@ -10,8 +10,16 @@ URL = "/api/v1/metrics/summary/"
 
 def independent(values):
     cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {"count": len(values), "sum": sum(values), "min": min(values), "max": max(values),
-            "avg": statistics.fmean(values), "p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
+    return {
+        "count": len(values),
+        "sum": sum(values),
+        "min": min(values),
+        "max": max(values),
+        "avg": statistics.fmean(values),
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+    }
 
 
 def test_it_computes_exact_percentiles_for_short_windows(samples, rng, now):
@@ -64,11 +72,27 @@ def test_the_summary_endpoint_answers_with_tag_filters(api_client, samples, now)
     samples("jobs_ms", [1000], now - timedelta(minutes=20), tags={"queue": "b"})
     reader = api_client("metrics:read")
     body = reader.get(URL, {"name": "jobs_ms", "window": "1h", "tag.queue": "a"}).json()
-    assert (body["count"], body["sum"], body["min"], body["max"], body["avg"], body["p50"]) == (4, 100.0, 10.0, 40.0, 25.0, 25.0)
+    assert (body["count"], body["sum"], body["min"], body["max"], body["avg"], body["p50"]) == (
+        4,
+        100.0,
+        10.0,
+        40.0,
+        25.0,
+        25.0,
+    )
     empty = reader.get(URL, {"name": "nothing"}).json()
     assert empty["count"] == 0 and empty["p95"] is None
 
 
-@pytest.mark.parametrize("params", [{}, {"name": "1x"}, {"name": "ok", "window": "5y"}, {"name": "ok", "window": "0h"}, {"name": "ok", "tag.a__b": "1"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"name": "1x"},
+        {"name": "ok", "window": "5y"},
+        {"name": "ok", "window": "0h"},
+        {"name": "ok", "tag.a__b": "1"},
+    ],
+)
 def test_the_summary_endpoint_rejects_bad_queries(api_client, params):
     assert api_client("metrics:read").get(URL, params).status_code == 400

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Recompute hourly (and completed daily) metric rollups for the last N hours; idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--hours", type=int, default=settings.METRICS_ROLLUP_HOURS, help="How many completed hours to (re)compute.")
+        parser.add_argument(
+            "--hours", type=int, default=settings.METRICS_ROLLUP_HOURS, help="How many completed hours to (re)compute."
+        )
 
     def handle(self, *args, hours: int, **options):
         if not 1 <= hours <= 24 * 400:
