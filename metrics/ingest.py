@@ -4,7 +4,7 @@ docs/performance.md) and the bulk store through monitoring_site.lib.ingest."""
 import math
 import re
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -105,7 +105,7 @@ def _tags(value, errors) -> dict:
 def _timestamp(value, now, errors):
     if value is None:
         return now
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    parsed = _parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
         errors["timestamp"] = ["Datetime has wrong format. Use ISO 8601."]
         return None
@@ -117,6 +117,16 @@ def _timestamp(value, now, errors):
     elif parsed > now + FUTURE_TOLERANCE:
         errors["timestamp"] = ["More than one day in the future."]
     return parsed
+
+
+def _parse_datetime(value: str):
+    try:
+        return datetime.fromisoformat(value)  # C implementation, ~10x faster than the regex below
+    except ValueError:
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
 
 
 def _event_id(value, errors):
