@@ -305,3 +305,18 @@ init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=S
 
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- feedback ---
+# Public widget endpoint: small bodies, a per-site-and-address rate limit, and bot traps (docs/feedback.md).
+FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=16 * 1024)
+FEEDBACK_RATE_PER_MINUTE = env.int("FEEDBACK_RATE_PER_MINUTE", default=5)
+FEEDBACK_RATE_PER_DAY = env.int("FEEDBACK_RATE_PER_DAY", default=50)
+FEEDBACK_MIN_SUBMIT_SECONDS = env.float("FEEDBACK_MIN_SUBMIT_SECONDS", default=2.0)
+FEEDBACK_TOKEN_MAX_AGE_SECONDS = env.int("FEEDBACK_TOKEN_MAX_AGE_SECONDS", default=24 * 3600)
+FEEDBACK_REQUIRE_TOKEN = env.bool("FEEDBACK_REQUIRE_TOKEN", default=True)
+FEEDBACK_MAX_LINKS = env.int("FEEDBACK_MAX_LINKS", default=3)
+FEEDBACK_DUPLICATE_WINDOW_MINUTES = env.int("FEEDBACK_DUPLICATE_WINDOW_MINUTES", default=10)
+FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above
+# The widget endpoint only needs these; nothing else is answered cross-origin.
+CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
+CORS_ALLOW_HEADERS = ["content-type"]
