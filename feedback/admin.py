@@ -27,7 +27,8 @@ class FeedbackSiteAdmin(AdminRoleOnly, admin.ModelAdmin):
             return "Save the site to get its key."
         return format_html(
             '<code>&lt;script src="{}/widget.js" data-site-key="{}" async&gt;&lt;/script&gt;</code>',
-            self.site_url, obj.public_key,
+            self.site_url,
+            obj.public_key,
         )
 
     @property
@@ -52,7 +53,18 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 class FeedbackAdmin(admin.ModelAdmin):
     """Triage queue for Moderators and Admins (model permissions from roles.py)."""
 
-    list_display = ["id", "attention", "summary", "category", "priority", "status", "site", "submitter", "assignee", "created_at"]
+    list_display = [
+        "id",
+        "attention",
+        "summary",
+        "category",
+        "priority",
+        "status",
+        "site",
+        "submitter",
+        "assignee",
+        "created_at",
+    ]
     list_display_links = ["id", "summary"]
     list_filter = [
         NeedsAttentionFilter,
@@ -67,10 +79,30 @@ class FeedbackAdmin(admin.ModelAdmin):
     search_fields = ["message", "email", "external_user_id", "trace_id", "user__username", "notes"]
     date_hierarchy = "created_at"
     list_per_page = 50
-    actions = ["mark_reviewed", "mark_resolved", "mark_spam", "set_priority_high", "set_priority_medium", "set_priority_low", "assign_to_me"]
+    actions = [
+        "mark_reviewed",
+        "mark_resolved",
+        "mark_spam",
+        "set_priority_high",
+        "set_priority_medium",
+        "set_priority_low",
+        "assign_to_me",
+    ]
     readonly_fields = [
-        "message_text", "site", "submitter", "email", "page_link", "trace_link", "user_agent", "viewport",
-        "metadata", "spam_reason", "client_address", "created_at", "updated_at", "trace_id",
+        "message_text",
+        "site",
+        "submitter",
+        "email",
+        "page_link",
+        "trace_link",
+        "user_agent",
+        "viewport",
+        "metadata",
+        "spam_reason",
+        "client_address",
+        "created_at",
+        "updated_at",
+        "trace_id",
     ]
     fieldsets = [
         (None, {"fields": ["message_text", "category", "site", "submitter", "email", "created_at"]}),
@@ -89,7 +121,11 @@ class FeedbackAdmin(admin.ModelAdmin):
     @admin.display(description="!")
     def attention(self, obj: Feedback) -> str:
         if obj.needs_attention:
-            return format_html('<strong title="{}" style="color:#b91c1c">{}</strong>', "Pending high-priority feedback", "⚠ needs attention")
+            return format_html(
+                '<strong title="{}" style="color:#b91c1c">{}</strong>',
+                "Pending high-priority feedback",
+                "⚠ needs attention",
+            )
         return ""
 
     @admin.display(description="Message")
@@ -138,7 +174,9 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        self._update(request, queryset, "marked spam", status=Feedback.Status.SPAM, spam_reason=Feedback.SpamReason.MANUAL)
+        self._update(
+            request, queryset, "marked spam", status=Feedback.Status.SPAM, spam_reason=Feedback.SpamReason.MANUAL
+        )
 
     @admin.action(description="Set priority: high", permissions=["change"])
     def set_priority_high(self, request, queryset):

@@ -42,12 +42,20 @@ def _items(site: FeedbackSite, days: int, count: int, rng: random.Random) -> lis
         category, priority, message = rng.choice(MESSAGES)
         status = rng.choices(["pending", "reviewed", "resolved", "spam"], weights=[5, 3, 3, 1])[0]
         item = Feedback(
-            site=site, category=category, priority=priority, status=status,
-            message=message if status != "spam" else "Cheap followers at http://spam.example http://spam.example/2 http://x.example http://y.example",
+            site=site,
+            category=category,
+            priority=priority,
+            status=status,
+            message=message
+            if status != "spam"
+            else "Cheap followers at http://spam.example http://spam.example/2 http://x.example http://y.example",
             spam_reason="links" if status == "spam" else "",
-            external_user_id=f"cust-{rng.randint(1000, 9999)}", page_url=f"http://localhost:8000/shop/item/{rng.randint(1, 400)}",
-            user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", viewport=rng.choice(["1366x900", "390x844", "1920x1080"]),
-            trace_id=f"demo-trace-{i:05d}" if category == "bug" else "", metadata={"language": "en-US"},
+            external_user_id=f"cust-{rng.randint(1000, 9999)}",
+            page_url=f"http://localhost:8000/shop/item/{rng.randint(1, 400)}",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0",
+            viewport=rng.choice(["1366x900", "390x844", "1920x1080"]),
+            trace_id=f"demo-trace-{i:05d}" if category == "bug" else "",
+            metadata={"language": "en-US"},
         )
         item.message_hash = hash_message(item.message)  # bulk_create skips save()
         items.append(item)

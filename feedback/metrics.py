@@ -16,7 +16,12 @@ class FeedbackCollector:
             submissions.add_metric([category], rows.get(category, 0))
         yield submissions
         spam = CounterMetricFamily("feedback_spam", "Feedback stored as spam, by reason.", labels=["reason"])
-        for reason, count in Feedback.objects.filter(status=Feedback.Status.SPAM).order_by().values_list("spam_reason").annotate(n=Count("id")):
+        for reason, count in (
+            Feedback.objects.filter(status=Feedback.Status.SPAM)
+            .order_by()
+            .values_list("spam_reason")
+            .annotate(n=Count("id"))
+        ):
             spam.add_metric([reason or "unknown"], count)
         yield spam
         pending = GaugeMetricFamily("feedback_high_priority_pending", "Pending high-priority feedback.")

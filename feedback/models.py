@@ -105,7 +105,11 @@ class Feedback(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     spam_reason = models.CharField(max_length=16, choices=SpamReason.choices, blank=True)
     site = models.ForeignKey(
-        FeedbackSite, null=True, blank=True, on_delete=models.PROTECT, help_text="Empty: sent from this monitoring site."
+        FeedbackSite,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="Empty: sent from this monitoring site.",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

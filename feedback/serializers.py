@@ -40,7 +40,9 @@ class FeedbackInSerializer(serializers.Serializer):
         error_messages={"invalid": "Use WIDTHxHEIGHT in pixels, e.g. 1280x800."},
     )
     metadata = serializers.DictField(required=False, default=dict)
-    website = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000, trim_whitespace=False)
+    website = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, trim_whitespace=False
+    )
     token = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
     def validate_message(self, value: str) -> str:
@@ -61,4 +63,3 @@ class FeedbackInSerializer(serializers.Serializer):
         if len(json.dumps(value)) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
         return value
-

@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("name")
-        parser.add_argument("--origins", default="", help="Comma-separated origins, e.g. https://a.example,https://b.example")
+        parser.add_argument(
+            "--origins", default="", help="Comma-separated origins, e.g. https://a.example,https://b.example"
+        )
 
     def handle(self, *args, name: str, origins: str, **options) -> None:
         try:
@@ -21,5 +23,5 @@ class Command(BaseCommand):
             raise CommandError(f"A feedback site named {name!r} already exists.")
         site = FeedbackSite.objects.create(name=name, allowed_origins="\n".join(allowed))
         self.stdout.write(f"Created feedback site {site.name!r} for {', '.join(allowed)}.")
-        self.stdout.write("Embed: <script src=\"https://HOST/widget.js\" data-site-key=\"...\" async></script>")
+        self.stdout.write('Embed: <script src="https://HOST/widget.js" data-site-key="..." async></script>')
         self.stdout.write(site.public_key)
