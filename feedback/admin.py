@@ -136,6 +136,10 @@ class FeedbackAdmin(admin.ModelAdmin):
     def message_text(self, obj: Feedback) -> str:
         return format_html('<div style="white-space:pre-wrap;max-width:60em">{}</div>', obj.message)
 
+    @admin.display(description="Site", ordering="site__name")
+    def site_name(self, obj: Feedback) -> str:
+        return obj.site.name if obj.site_id else "this site"
+
     @admin.display(description="Submitted by")
     def submitter(self, obj: Feedback) -> str:
         if obj.user_id:
