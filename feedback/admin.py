@@ -60,7 +60,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         "category",
         "priority",
         "status",
-        "site",
+        "site_name",
         "submitter",
         "assignee",
         "created_at",

@@ -7,9 +7,11 @@ users of this site post with their session, and DRF's SessionAuthentication enfo
 
 import ipaddress
 
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -80,7 +82,13 @@ class FeedbackView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
     parser_classes = [FeedbackJSONParser]
+    renderer_classes = [JSONRenderer]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("site_key", str, required=True)],
+        responses={200: inline_serializer("FeedbackToken", {"token": serializers.CharField()})},
+        auth=[],
+    )
     def get(self, request):
         try:
             site = _site_for(request, request.query_params.get("site_key", ""))
@@ -88,6 +96,15 @@ class FeedbackView(APIView):
             return error(str(exc), status.HTTP_403_FORBIDDEN)
         return Response({"token": spam.render_token(site.public_key) if site else ""})
 
+    @extend_schema(
+        request=FeedbackInSerializer,
+        responses={
+            201: inline_serializer(
+                "FeedbackCreated", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+            )
+        },
+        auth=[],
+    )
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}
         try:
