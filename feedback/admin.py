@@ -90,7 +90,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "message_text",
-        "site",
+        "site_name",
         "submitter",
         "email",
         "page_link",
@@ -105,7 +105,7 @@ class FeedbackAdmin(admin.ModelAdmin):
         "trace_id",
     ]
     fieldsets = [
-        (None, {"fields": ["message_text", "category", "site", "submitter", "email", "created_at"]}),
+        (None, {"fields": ["message_text", "category", "site_name", "submitter", "email", "created_at"]}),
         ("Triage", {"fields": ["status", "priority", "assignee", "notes", "spam_reason", "updated_at"]}),
         ("Context", {"fields": ["page_link", "trace_link", "user_agent", "viewport", "client_address", "metadata"]}),
     ]

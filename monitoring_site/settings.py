@@ -320,3 +320,4 @@ FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above
 # The widget endpoint only needs these; nothing else is answered cross-origin.
 CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
 CORS_ALLOW_HEADERS = ["content-type"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget reads it to tell people when to retry after a 429

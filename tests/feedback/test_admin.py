@@ -137,10 +137,11 @@ def test_admin_gets_a_clear_error_for_a_bad_origin(client_for, alice):
     assert not FeedbackSite.objects.filter(name="Bad").exists()
 
 
-def test_trace_id_is_text_for_moderators(client_for, mo, item):
+def test_moderators_get_no_links_to_pages_they_may_not_open(client_for, mo, item):
     html = client_for(mo).get(f"/admin/feedback/feedback/{item.pk}/change/").text
     assert "tr-1" in html
-    assert "trace_id=tr-1" not in html
+    assert "trace_id=tr-1" not in html  # AI logs are Admin-only
+    assert "/admin/feedback/feedbacksite/" not in html  # so are feedback sites
 
 
 def test_the_widget_is_on_admin_pages_for_signed_in_users(client_for, mo, item):

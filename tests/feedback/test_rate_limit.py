@@ -12,6 +12,7 @@ def test_it_answers_429_with_retry_after_over_the_per_minute_limit(widget_post, 
     response = widget_post(message="again")
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 61
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]  # readable by the widget
     assert "retry" in response.json()["detail"].lower()
     assert Feedback.objects.count() == 3
 

@@ -130,8 +130,16 @@ def test_a_visitor_sends_feedback_with_the_keyboard(shop, page, browser, live_se
     assert "/admin/feedback/feedback/" in admin_page.url
     widget(admin_page).locator(".launcher").wait_for()  # staff get the widget on admin pages too
     admin_page.screenshot(path=str(ARTIFACTS / "feedback-admin-list.png"), full_page=True)
+    admin_page.get_by_role("link", name="The assistant recommended").click()
+    admin_page.get_by_label("Internal notes").fill("Out-of-stock items should not be recommended.")
+    admin_page.get_by_label("Status").select_option("reviewed")
+    admin_page.screenshot(path=str(ARTIFACTS / "feedback-admin-change.png"), full_page=True)
+    admin_page.get_by_role("button", name="Save", exact=True).click()
+    admin_page.get_by_text("was changed successfully").wait_for()
     assert admin_errors == []  # no CSP violation from the widget on our own pages
     admin_page.close()
+    item.refresh_from_db()
+    assert item.status == "reviewed"
 
 
 def test_escape_closes_and_returns_focus(shop, page):

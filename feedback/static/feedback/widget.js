@@ -96,7 +96,7 @@
 
   var FOCUSABLE = 'button:not([disabled]), [href], input:not([tabindex="-1"]), select, textarea';
   var ui = {};
-  var token = "";
+  var token = { promise: null, fetchedAt: 0 };
 
   function applyStyles(shadow) {
     // Constructed sheets are not inline <style>, so strict host CSPs (style-src without
@@ -194,22 +194,26 @@
 
   function fetchToken() {
     // The render token is a signed timestamp: the server treats posts sent within a couple of
-    // seconds of opening the form as automated.
-    if (config.session || token) return;
+    // seconds of opening the form as automated. Refetched after an hour (it expires after a day).
+    if (config.session) return Promise.resolve("");
+    if (token.promise && Date.now() - token.fetchedAt < 3600 * 1000) return token.promise;
     var url = config.endpoint + "?site_key=" + encodeURIComponent(config.siteKey);
-    fetch(url, { credentials: "omit" }).then(function (response) {
-      if (response.status === 403) throw new Error("refused");
+    token.fetchedAt = Date.now();
+    token.promise = fetch(url, { credentials: "omit" }).then(function (response) {
+      if (!response.ok) throw new Error("refused");
       return response.json();
     }).then(function (body) {
-      token = body.token || "";
       ui.send.disabled = false;
+      return body.token || "";
     }).catch(function () {
-      showStatus("Feedback is not available on this page.", "error");
-      ui.send.disabled = true;
+      token.promise = null;
+      refused();
+      return null;
     });
+    return token.promise;
   }
 
-  function payload() {
+  function payload(renderToken) {
     var data = new FormData(ui.form);
     var href = String(window.location.href);
     return {
@@ -218,12 +222,12 @@
       category: String(data.get("category") || "general"),
       email: String(data.get("email") || "").trim(),
       website: String(data.get("website") || ""),
-      token: token,
+      token: renderToken,
       page_url: /^https?:/i.test(href) ? href.slice(0, 2000) : "",
       user_id: config.userId,
       trace_id: config.traceId,
       viewport: window.innerWidth + "x" + window.innerHeight,
-      metadata: { language: navigator.language || "", user_agent: navigator.userAgent.slice(0, 300) }
+      metadata: { language: navigator.language || "" }  // the user agent comes with the request
     };
   }
 
@@ -248,7 +252,11 @@
     ui.send.disabled = true;
     ui.send.textContent = "Sending…";
     showStatus("", "");
-    request(payload()).then(handleResponse, function () {
+    // Wait for the render token when the form was sent before its request came back.
+    fetchToken().then(function (renderToken) {
+      if (renderToken === null) return refused();
+      return request(payload(renderToken)).then(handleResponse);
+    }).catch(function () {
       failed("Could not send your feedback. Check your connection and try again.");
     });
   }
@@ -263,7 +271,8 @@
   function errorText(response, body) {
     if (response.status === 429) {
       var wait = parseInt(response.headers.get("Retry-After") || "60", 10);
-      return "Too many messages from here. Please try again in " + Math.ceil(wait / 60) + " min.";
+      var when = wait > 3600 ? "later" : "in " + Math.max(1, Math.ceil(wait / 60)) + " min";
+      return "Too many messages from here. Please try again " + when + ".";
     }
     if (response.status === 403) return "Feedback is not available on this page.";
     if (response.status === 400 && body && typeof body === "object") {
@@ -285,6 +294,12 @@
   function failed(text) {
     resetSend();
     showStatus(text, "error");
+  }
+
+  function refused() {
+    resetSend();
+    showStatus("Feedback is not available on this page.", "error");
+    ui.send.disabled = true;
   }
 
   function resetSend() {
