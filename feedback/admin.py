@@ -159,7 +159,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         # Only users who may open AI logs get the link; Moderators see the trace id as text.
-        if can_view_ai_logs(request.user):
+        if can_view_ai_logs(request):
             return self.fieldsets
         swap = {"trace_link": "trace_id"}
         return [(name, {**opts, "fields": [swap.get(f, f) for f in opts["fields"]]}) for name, opts in self.fieldsets]

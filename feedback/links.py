@@ -1,7 +1,7 @@
 """Link feedback to the AI call it is about (trace_id), wherever the ailogs admin lists calls.
 
 Found at run time instead of hard-coded: whichever ailogs model with a `trace_id` field is
-registered in the admin gets the link, so this keeps working if that app renames its model.
+registered in the admin gets the link, and that admin's own permission check decides who sees it.
 """
 
 from urllib.parse import urlencode
@@ -9,26 +9,29 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 
+AILOGS_APP = "ailogs"
 
-def _ailogs_model():
-    for model in admin.site._registry:
-        if model._meta.app_label == "ailogs" and any(f.name == "trace_id" for f in model._meta.fields):
-            return model
+
+def _ailogs_admin():
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label == AILOGS_APP and any(f.name == "trace_id" for f in model._meta.fields):
+            return model_admin
     return None
 
 
-def can_view_ai_logs(user) -> bool:
-    model = _ailogs_model()
-    return model is not None and user.has_perm(f"ailogs.view_{model._meta.model_name}")
+def can_view_ai_logs(request) -> bool:
+    model_admin = _ailogs_admin()
+    return model_admin is not None and model_admin.has_view_permission(request)
 
 
 def trace_url(trace_id: str) -> str | None:
     """Return the admin URL listing the AI calls of this trace, or None while no ailogs admin exists."""
-    model = _ailogs_model()
-    if model is None or not trace_id:
+    model_admin = _ailogs_admin()
+    if model_admin is None or not trace_id:
         return None
+    opts = model_admin.model._meta
     try:
-        changelist = reverse(f"admin:ailogs_{model._meta.model_name}_changelist")
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     except NoReverseMatch:
         return None
     return f"{changelist}?{urlencode({'trace_id': trace_id})}"

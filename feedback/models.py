@@ -126,7 +126,7 @@ class Feedback(models.Model):
     page_url = models.URLField(max_length=2000, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     viewport = models.CharField(max_length=16, blank=True, help_text="Width x height in CSS pixels.")
-    trace_id = models.CharField(max_length=128, blank=True, help_text="Links the feedback to an AI call.")
+    trace_id = models.CharField(max_length=255, blank=True, help_text="Links the feedback to an AI call.")
     metadata = models.JSONField(default=dict, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
     message_hash = models.CharField(max_length=64, editable=False)

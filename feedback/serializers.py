@@ -26,11 +26,11 @@ class FeedbackInSerializer(serializers.Serializer):
     page_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
     user_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
     trace_id = serializers.RegexField(
-        r"^[A-Za-z0-9._:-]{1,128}$",
+        r"^[A-Za-z0-9._:-]{1,255}$",
         required=False,
         allow_blank=True,
         default="",
-        error_messages={"invalid": "Use 1-128 letters, digits, '.', '_', ':' or '-'."},
+        error_messages={"invalid": "Use 1-255 letters, digits, '.', '_', ':' or '-'."},
     )
     viewport = serializers.RegexField(
         r"^\d{1,5}x\d{1,5}$",

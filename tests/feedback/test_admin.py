@@ -152,3 +152,13 @@ def test_the_widget_is_on_admin_pages_for_signed_in_users(client_for, mo, item):
 
 def test_the_login_page_has_no_widget(client):
     assert "widget.js" not in client.get("/admin/login/").text
+
+
+def test_admins_get_a_link_from_the_trace_id_to_the_ai_calls(client_for, alice, item, monkeypatch):
+    from feedback import links
+
+    if links._ailogs_admin() is None:  # before the ailogs admin exists, stand in with a model that has trace_id
+        monkeypatch.setattr(links, "AILOGS_APP", "feedback")
+    html = client_for(alice).get(f"/admin/feedback/feedback/{item.pk}/change/").text
+    assert f'href="{links.trace_url("tr-1")}"' in html
+    assert "?trace_id=tr-1" in links.trace_url("tr-1")
