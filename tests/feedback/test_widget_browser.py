@@ -1,5 +1,6 @@
 """The widget in Debian's chromium, embedded in a plain page served from another origin."""
 
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -209,3 +210,41 @@ def test_a_signed_in_user_sends_feedback_from_this_site(transactional_db, live_s
     assert page.console_errors == []  # our CSP allowed the widget, its styles and its request
     item = Feedback.objects.get()
     assert (item.user, item.site, item.category) == (uma, None, "question")
+
+
+def send(page, message: str, email: str = "") -> None:
+    widget(page).locator(".launcher").click()
+    widget(page).get_by_label("Message").fill(message)
+    widget(page).get_by_label("Email").fill(email)
+    widget(page).get_by_role("button", name="Send feedback").click()
+
+
+def test_the_widget_shows_the_servers_validation_error(shop, page):
+    host, _ = shop
+    page.goto(host.url)
+    send(page, "It broke", email="not-an-email")
+    widget(page).get_by_text("Email: Enter a valid email address.").wait_for()
+    assert widget(page).get_by_role("dialog").is_visible()  # the text is kept for a retry
+    assert widget(page).get_by_label("Message").input_value() == "It broke"
+    assert not Feedback.objects.exists()
+
+
+def test_the_widget_tells_a_rate_limited_visitor_when_to_retry(shop, page, settings, live_server):
+    host, site = shop
+    settings.FEEDBACK_RATE_PER_DAY = 0
+    page.goto(host.url)
+    send(page, "One more thing")
+    status = widget(page).get_by_text(
+        re.compile(r"Too many messages from here\. Please try again (later|in \d+ min)\.")
+    )
+    status.wait_for()
+    retry_after = page.evaluate(
+        """async ([url, key]) => {
+            const r = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                body: JSON.stringify({site_key: key, message: "x"})});
+            return [r.status, r.headers.get("Retry-After")];
+        }""",
+        [f"{live_server.url}/api/v1/feedback/", site.public_key],
+    )
+    assert retry_after[0] == 429 and int(retry_after[1]) > 0  # exposed to cross-origin scripts
+    page.screenshot(path=str(ARTIFACTS / "feedback-widget-rate-limited.png"))

@@ -83,7 +83,7 @@
     '<option value="question">Question</option><option value="general" selected>General</option></select>',
     '<label for="fb-email">Email <span class="hint">(optional, if you want a reply)</span></label>',
     '<input id="fb-email" name="email" type="email" maxlength="254" autocomplete="email">',
-    '<div class="trap" aria-hidden="true"><label for="fb-website">Website</label>',
+    '<div class="trap" aria-hidden="true"><label for="fb-website">Leave this field empty</label>',
     '<input id="fb-website" name="website" type="text" tabindex="-1" autocomplete="off"></div>',
     '<p id="fb-status" class="status" role="status" aria-live="polite" hidden></p>',
     '<div class="actions"><button type="button" class="btn secondary cancel">Cancel</button>',
@@ -94,6 +94,7 @@
     '</div></div>'
   ].join("");
 
+  var FIELD_NAMES = { email: "Email", category: "Category", page_url: "Page address" };
   var FOCUSABLE = 'button:not([disabled]), [href], input:not([tabindex="-1"]), select, textarea';
   var ui = {};
   var token = { promise: null, fetchedAt: 0 };
@@ -278,7 +279,7 @@
     if (response.status === 400 && body && typeof body === "object") {
       var field = Object.keys(body)[0];
       var detail = Array.isArray(body[field]) ? body[field][0] : body[field];
-      if (detail) return (field === "message" || field === "detail" ? "" : field + ": ") + detail;
+      if (detail) return (FIELD_NAMES[field] ? FIELD_NAMES[field] + ": " : "") + detail;
     }
     return "Something went wrong. Please try again later.";
   }
