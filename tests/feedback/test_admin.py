@@ -159,6 +159,9 @@ def test_admins_get_a_link_from_the_trace_id_to_the_ai_calls(client_for, alice, 
 
     if links._ailogs_admin() is None:  # before the ailogs admin exists, stand in with a model that has trace_id
         monkeypatch.setattr(links, "AILOGS_APP", "feedback")
-    html = client_for(alice).get(f"/admin/feedback/feedback/{item.pk}/change/").text
-    assert f'href="{links.trace_url("tr-1")}"' in html
-    assert "?trace_id=tr-1" in links.trace_url("tr-1")
+    client = client_for(alice)
+    html = client.get(f"/admin/feedback/feedback/{item.pk}/change/").text
+    url = links.trace_url("tr-1")
+    assert f'href="{url}"' in html
+    assert "?trace_id=tr-1" in url
+    assert client.get(url).status_code == 200  # the target admin accepts the filter
