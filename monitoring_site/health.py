@@ -97,11 +97,19 @@ def check_broker() -> dict:
 def check_scheduler() -> dict:
     from monitoring_site.models import Heartbeat
 
-    beat = Heartbeat.objects.filter(name="scheduler").first()
+    beats = dict(Heartbeat.objects.filter(name__in=("scheduler", "alerts.evaluate")).values_list("name", "last_run"))
+    beat = beats.get("scheduler")
     if beat is None:
         return {"status": "never_run", "last_run": None}
-    stale = timezone.now() - beat.last_run > settings.SCHEDULER_STALE_AFTER
-    return {"status": "stale" if stale else "ok", "last_run": beat.last_run.isoformat()}
+    # Alert evaluation is the dead man's switch too: a beat that runs but never evaluates is stale.
+    evaluated = beats.get("alerts.evaluate")
+    oldest = min(beat, evaluated) if evaluated else None
+    stale = oldest is None or timezone.now() - oldest > settings.SCHEDULER_STALE_AFTER
+    return {
+        "status": "stale" if stale else "ok",
+        "last_run": beat.isoformat(),
+        "alerts_evaluated": evaluated.isoformat() if evaluated else None,
+    }
 
 
 def notification_channel_count() -> int | None:

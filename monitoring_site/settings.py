@@ -304,3 +304,12 @@ init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=S
 
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- alerts -----------------------------------------------------------------------------------
+# Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
+# NOTIFY_MAX_RETRIES retries; MAX stays far below the broker's visibility timeout (3600 s).
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=2.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=300.0)
+PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com/v2/enqueue")
+ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
