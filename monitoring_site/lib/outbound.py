@@ -167,6 +167,8 @@ def _read_capped(response: http.client.HTTPResponse, started: float) -> bytes:
             break
         chunks.append(chunk)
         size += len(chunk)
+    if time.monotonic() - started >= DEADLINE:  # the deadline timer closed the socket mid-body
+        raise TimeoutError(f"no complete response within {DEADLINE:g} s")
     return b"".join(chunks)
 
 
