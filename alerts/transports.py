@@ -78,7 +78,10 @@ class Transport:
         return {"Content-Type": "application/json"}
 
     def send(self, notice: Notice) -> Outcome:
-        raw = json.dumps(self.body(notice), default=str).encode()
+        return self.post(self.body(notice))
+
+    def post(self, payload: dict) -> Outcome:
+        raw = json.dumps(payload, default=str).encode()
         try:
             response = outbound.post(self.url(), raw, self.headers(raw))
         except outbound.BlockedURL as exc:
@@ -120,12 +123,18 @@ class EmailTransport(Transport):
 
 class SlackTransport(Transport):
     def body(self, notice: Notice) -> dict:
-        return {"text": notice.text}
+        return self.text_body(notice.text)
+
+    def text_body(self, text: str) -> dict:
+        return {"text": text}
 
 
 class DiscordTransport(Transport):
     def body(self, notice: Notice) -> dict:
-        return {"content": notice.text[:2000]}
+        return self.text_body(notice.text)
+
+    def text_body(self, text: str) -> dict:
+        return {"content": text[:2000]}  # Discord's message limit
 
 
 class PagerDutyTransport(Transport):
