@@ -13,7 +13,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-
 class LimitedJSONParser(JSONParser):
     """JSONParser that reads at most API_MAX_BODY_BYTES, also for chunked bodies."""
 

@@ -104,7 +104,8 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-_redis_options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+# Short socket timeouts: a dead Redis must cost requests half a second at most, never hang them.
+_redis_options = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
 if REDIS_URL:
     CACHES = {
         "default": {
