@@ -101,15 +101,22 @@ def check_scheduler() -> dict:
     beat = beats.get("scheduler")
     if beat is None:
         return {"status": "never_run", "last_run": None}
-    # Alert evaluation is the dead man's switch too: a beat that runs but never evaluates is stale.
+    # Alert evaluation is the dead man's switch too: with rules to evaluate, it must have run lately.
     evaluated = beats.get("alerts.evaluate")
-    oldest = min(beat, evaluated) if evaluated else None
-    stale = oldest is None or timezone.now() - oldest > settings.SCHEDULER_STALE_AFTER
+    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
+    stale = beat < late or (evaluated < late if evaluated else _enabled_alert_rules())
     return {
         "status": "stale" if stale else "ok",
         "last_run": beat.isoformat(),
         "alerts_evaluated": evaluated.isoformat() if evaluated else None,
     }
+
+
+def _enabled_alert_rules() -> bool:
+    try:
+        return apps.get_model("alerts", "AlertRule").objects.filter(enabled=True).exists()
+    except LookupError:
+        return False
 
 
 def notification_channel_count() -> int | None:

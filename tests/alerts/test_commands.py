@@ -65,8 +65,10 @@ def test_health_is_limited_when_alert_evaluation_has_not_run_for_3_minutes():
     assert health.check_scheduler()["status"] == "ok"
 
 
-def test_health_is_limited_when_alerts_never_evaluated():
+def test_health_is_limited_when_rules_exist_but_were_never_evaluated():
     Heartbeat.objects.create(name="scheduler", last_run=timezone.now())
+    assert health.check_scheduler()["status"] == "ok"
+    AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
     assert health.check_scheduler()["status"] == "stale"
 
 
