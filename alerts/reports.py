@@ -65,15 +65,18 @@ def _top_errors(since, until, length):
     top = getattr(catalog._queries("ailogs"), "top_errors", None)
     if top is None:
         return ["not available (ailogs.queries.top_errors is missing)"]
-    return [f"{row.get('count', 0):>6}  {str(row.get('error_message') or row)[:120]}" for row in top(since, until, limit=5)] or ["none"]
+    rows = top(since, until, limit=5)
+    return [f"{r.get('count', 0):>6}  {r.get('function', '')}/{r.get('model', '')}: {str(r.get('error_message') or '')[:100]}" for r in rows] or ["none"]
 
 
 def _feedback(since, until, length):
     fb = catalog._queries("feedback")
     lines = [f"high-priority pending: {fb.high_priority_pending()}"]
-    counts = getattr(fb, "counts", None)
-    if counts is not None:
-        lines.append(f"received: {counts(since, until)}")
+    for label, name in (("received by category", "counts_by_category"), ("by status", "counts_by_status")):
+        counts = getattr(fb, name, None)
+        if counts is not None:
+            shown = counts(since, until) if name == "counts_by_category" else counts()
+            lines.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
     return lines
 
 
