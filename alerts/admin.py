@@ -25,7 +25,9 @@ class ChannelForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "size": 80}),
         help_text="Email addresses (comma-separated), webhook URL, or PagerDuty routing key. Leave empty to keep the current one.",
     )
-    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), help_text="Webhook only. Leave empty to keep.")
+    secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text="Webhook only. Leave empty to keep."
+    )
 
     class Meta:
         model = NotificationChannel
@@ -53,7 +55,9 @@ class NotificationChannelAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["name", "kind", "target", "secret", "min_severity", "enabled"]
-        return fields if obj is None else ["masked_target", *fields, "consecutive_failures", "paused_until", "disabled_at"]
+        return (
+            fields if obj is None else ["masked_target", *fields, "consecutive_failures", "paused_until", "disabled_at"]
+        )
 
     @admin.display(description="Target")
     def masked_target(self, obj):
@@ -71,7 +75,9 @@ class NotificationChannelAdmin(AdminRoleOnly, admin.ModelAdmin):
     def send_test_notification(self, request, queryset):
         for channel in queryset:
             notify.send_test(channel)
-        self.message_user(request, f"Queued a test notification to {queryset.count()} channel(s); see the delivery log.")
+        self.message_user(
+            request, f"Queued a test notification to {queryset.count()} channel(s); see the delivery log."
+        )
 
     @admin.action(description="Re-enable and reset the circuit breaker")
     def reset_breaker(self, request, queryset):
@@ -81,14 +87,36 @@ class NotificationChannelAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ["name", "metric", "comparator", "warning_threshold", "critical_threshold", "window_minutes", "for_minutes", "enabled", "preview_link"]
+    list_display = [
+        "name",
+        "metric",
+        "comparator",
+        "warning_threshold",
+        "critical_threshold",
+        "window_minutes",
+        "for_minutes",
+        "enabled",
+        "preview_link",
+    ]
     list_filter = ["enabled", "metric"]
     search_fields = ["name", "metric"]
     filter_horizontal = ["channels"]
     readonly_fields = ["default_key", "last_evaluated_at", "preview_link"]
     fieldsets = [
         (None, {"fields": ["name", "enabled", "metric", "aggregation", "filters", "window_minutes", "min_samples"]}),
-        ("Thresholds", {"fields": ["comparator", "warning_threshold", "critical_threshold", "resolve_threshold", "for_minutes", "keep_firing_minutes"]}),
+        (
+            "Thresholds",
+            {
+                "fields": [
+                    "comparator",
+                    "warning_threshold",
+                    "critical_threshold",
+                    "resolve_threshold",
+                    "for_minutes",
+                    "keep_firing_minutes",
+                ]
+            },
+        ),
         ("Notifications", {"fields": ["repeat_interval_minutes", "channels"]}),
         ("Status", {"fields": ["default_key", "last_evaluated_at", "preview_link"]}),
     ]
@@ -101,20 +129,34 @@ class AlertRuleAdmin(AdminRoleOnly, admin.ModelAdmin):
     def preview_link(self, obj):
         if not obj.pk:
             return "-"
-        return format_html('<a href="{}">what would this rule have done over the last 7 days?</a>', reverse("admin:alerts_alertrule_preview", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">what would this rule have done over the last 7 days?</a>',
+            reverse("admin:alerts_alertrule_preview", args=[obj.pk]),
+        )
 
     def preview_view(self, request, pk: int):
         rule = get_object_or_404(AlertRule, pk=pk)
         if not self.has_view_permission(request, rule):
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "rule": rule, "opts": self.model._meta, "result": preview.replay(rule), "title": f"Preview: {rule.name}"}
+        context = {
+            **self.admin_site.each_context(request),
+            "rule": rule,
+            "opts": self.model._meta,
+            "result": preview.replay(rule),
+            "title": f"Preview: {rule.name}",
+        }
         return TemplateResponse(request, "admin/alerts/preview.html", context)
 
     def save_model(self, request, obj, form, change):
         from monitoring_site.models import AuditEvent
 
         super().save_model(request, obj, form, change)
-        AuditEvent.objects.create(kind=AuditEvent.Kind.CONFIG_CHANGED, actor=request.user, actor_label=request.user.get_username(), detail={"alert_rule": obj.name})
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.CONFIG_CHANGED,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            detail={"alert_rule": obj.name},
+        )
 
 
 class TransitionInline(admin.TabularInline):
@@ -148,7 +190,17 @@ class AlertAccess:
 
 @admin.register(Alert)
 class AlertAdmin(AlertAccess, admin.ModelAdmin):
-    list_display = ["started_at", "rule", "severity", "state", "value", "threshold", "fired_at", "resolved_at", "acknowledged_by"]
+    list_display = [
+        "started_at",
+        "rule",
+        "severity",
+        "state",
+        "value",
+        "threshold",
+        "fired_at",
+        "resolved_at",
+        "acknowledged_by",
+    ]
     list_filter = ["state", "severity", "rule", ("acknowledged_at", admin.EmptyFieldListFilter), "started_at"]
     list_select_related = ["rule", "acknowledged_by"]
     search_fields = ["rule__name", "message"]
@@ -188,11 +240,33 @@ class SilenceAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 @admin.register(NotificationDelivery)
 class NotificationDeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["created_at", "channel", "event", "status", "attempts", "status_code", "duration_ms", "short_error", "alert"]
+    list_display = [
+        "created_at",
+        "channel",
+        "event",
+        "status",
+        "attempts",
+        "status_code",
+        "duration_ms",
+        "short_error",
+        "alert",
+    ]
     list_filter = ["status", "event", "channel__kind", "channel"]
     list_select_related = ["channel", "alert__rule"]
     date_hierarchy = "created_at"
-    readonly_fields = ["channel", "alert", "transition", "event", "status", "attempts", "status_code", "error", "duration_ms", "created_at", "sent_at"]
+    readonly_fields = [
+        "channel",
+        "alert",
+        "transition",
+        "event",
+        "status",
+        "attempts",
+        "status_code",
+        "error",
+        "duration_ms",
+        "created_at",
+        "sent_at",
+    ]
     exclude = ["claimed_until", "next_attempt_at"]
 
     @admin.display(description="Error")

@@ -1,6 +1,7 @@
 """/api/v1/alert-rules/, /api/v1/notification-channels/, /api/v1/alerts/ and the ack action."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,6 +45,7 @@ class AcknowledgeView(APIView):
     required_scopes = {"POST": "alerts:write"}
     session_roles = {"alerts:write": (ADMIN, MODERATOR)}
 
+    @extend_schema(request=None, responses={200: AlertSerializer, 409: None})
     def post(self, request, pk: int):
         alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
         if alert.state == Alert.State.RESOLVED:

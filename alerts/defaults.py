@@ -9,14 +9,34 @@ import json
 
 from alerts.models import AlertRule
 
-FIELDS = ("metric", "aggregation", "filters", "window_minutes", "comparator", "warning_threshold", "critical_threshold", "for_minutes", "min_samples", "enabled")
+FIELDS = (
+    "metric",
+    "aggregation",
+    "filters",
+    "window_minutes",
+    "comparator",
+    "warning_threshold",
+    "critical_threshold",
+    "for_minutes",
+    "min_samples",
+    "enabled",
+)
 
 
 def _rule(key, name, metric, window, comparator="gt", warning=None, critical=None, for_minutes=0, min_samples=1):
     return {
-        "key": key, "name": name, "metric": metric, "aggregation": "", "filters": {}, "window_minutes": window,
-        "comparator": comparator, "warning_threshold": warning, "critical_threshold": critical,
-        "for_minutes": for_minutes, "min_samples": min_samples, "enabled": True,
+        "key": key,
+        "name": name,
+        "metric": metric,
+        "aggregation": "",
+        "filters": {},
+        "window_minutes": window,
+        "comparator": comparator,
+        "warning_threshold": warning,
+        "critical_threshold": critical,
+        "for_minutes": for_minutes,
+        "min_samples": min_samples,
+        "enabled": True,
     }
 
 
@@ -25,7 +45,14 @@ DEFAULT_RULES = [
     _rule("ai_tokens", "AI tokens per hour", "ai_tokens", 60, warning=1_000_000),
     _rule("ai_cost_usd", "AI cost per hour (USD)", "ai_cost_usd", 60, warning=100),
     _rule("queue_depth", "Queue depth", "queue_depth", 5, warning=100, critical=1_000),
-    _rule("queue_processing_time_p95_s", "Queue processing time p95 (s)", "queue_processing_time_p95_s", 15, warning=30, critical=60),
+    _rule(
+        "queue_processing_time_p95_s",
+        "Queue processing time p95 (s)",
+        "queue_processing_time_p95_s",
+        15,
+        warning=30,
+        critical=60,
+    ),
     _rule("http_error_rate", "HTTP 5xx rate", "http_error_rate", 5, critical=5, for_minutes=5, min_samples=20),
     _rule("http_latency_p95_ms", "HTTP latency p95 (ms)", "http_latency_p95_ms", 5, warning=2_000, min_samples=20),
     _rule("memory_used_percent", "Memory used", "memory_used_percent", 5, warning=75, critical=90),
@@ -56,7 +83,9 @@ def _install_one(spec: dict) -> str:
     if rule is None:
         if AlertRule.objects.filter(name=spec["name"]).exists():
             return "skipped (a rule with this name exists)"
-        AlertRule.objects.create(name=spec["name"], default_key=spec["key"], default_fingerprint=fingerprint(values), **values)
+        AlertRule.objects.create(
+            name=spec["name"], default_key=spec["key"], default_fingerprint=fingerprint(values), **values
+        )
         return "created"
     current = fingerprint({f: getattr(rule, f) for f in FIELDS})
     if current != rule.default_fingerprint:

@@ -35,10 +35,19 @@ class Snapshot:
 def snapshot(alert: Alert | None) -> Snapshot:
     if alert is None:
         return Snapshot()
-    return Snapshot(alert.state, alert.severity, alert.started_at, alert.clear_since, alert.last_notified_at, alert.acknowledged_at is not None)
+    return Snapshot(
+        alert.state,
+        alert.severity,
+        alert.started_at,
+        alert.clear_since,
+        alert.last_notified_at,
+        alert.acknowledged_at is not None,
+    )
 
 
-def decide(rule: AlertRule, snap: Snapshot, severity: str | None, clear: bool, now: datetime) -> tuple[str | None, Snapshot]:
+def decide(
+    rule: AlertRule, snap: Snapshot, severity: str | None, clear: bool, now: datetime
+) -> tuple[str | None, Snapshot]:
     """Return the transition reason (or None) and the next snapshot."""
     if snap.state == "ok":
         return _from_ok(rule, severity, now)
@@ -69,7 +78,9 @@ def _from_firing(rule, snap, severity, clear, now):
         nxt = replace(snap, clear_since=None)
         if severity != snap.severity:
             up = SEVERITY_RANK[severity] > SEVERITY_RANK[snap.severity]
-            return (T.Reason.ESCALATED if up else T.Reason.DEESCALATED), replace(nxt, severity=severity, last_notified_at=now)
+            return (T.Reason.ESCALATED if up else T.Reason.DEESCALATED), replace(
+                nxt, severity=severity, last_notified_at=now
+            )
         if _repeat_due(rule, snap, now):
             return T.Reason.REPEAT, replace(nxt, last_notified_at=now)
         return None, nxt
@@ -144,8 +155,14 @@ def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | 
         return None
     to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
     return AlertTransition.objects.create(
-        alert=alert, from_state=from_state, to_state=to_state, reason=reason, severity=alert.severity,
-        value=value, threshold=alert.threshold, at=now,
+        alert=alert,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        severity=alert.severity,
+        value=value,
+        threshold=alert.threshold,
+        at=now,
     )
 
 

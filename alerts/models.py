@@ -91,21 +91,36 @@ class NotificationChannel(models.Model):
 class AlertRule(models.Model):
     name = models.CharField(max_length=200, unique=True)
     metric = models.CharField(max_length=200, help_text="A catalog key (SPEC section 6) or metric:<name>.")
-    aggregation = models.CharField(max_length=10, blank=True, help_text="For metric:<name>: avg|sum|min|max|count|p50|p95|p99|last.")
-    filters = models.JSONField(default=dict, blank=True, help_text="e.g. {\"model\": \"gpt-4o\", \"tags\": {\"queue\": \"celery\"}}")
+    aggregation = models.CharField(
+        max_length=10, blank=True, help_text="For metric:<name>: avg|sum|min|max|count|p50|p95|p99|last."
+    )
+    filters = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"model": "gpt-4o", "tags": {"queue": "celery"}}'
+    )
     window_minutes = models.PositiveIntegerField(default=5)
     comparator = models.CharField(max_length=3, choices=Comparator.choices, default=Comparator.GT)
     warning_threshold = models.FloatField(null=True, blank=True)
     critical_threshold = models.FloatField(null=True, blank=True)
     resolve_threshold = models.FloatField(
-        null=True, blank=True, help_text="Resolve only once the value passes this (hysteresis); empty: below the warning threshold."
+        null=True,
+        blank=True,
+        help_text="Resolve only once the value passes this (hysteresis); empty: below the warning threshold.",
     )
     for_minutes = models.PositiveIntegerField(default=0, help_text="How long the condition must hold before firing.")
-    keep_firing_minutes = models.PositiveIntegerField(default=0, help_text="How long the condition must stay clear before resolving.")
-    repeat_interval_minutes = models.PositiveIntegerField(default=240, help_text="Re-notify while firing and unacknowledged; 0 never.")
-    min_samples = models.PositiveIntegerField(default=1, help_text="Fewer samples in the window than this never breach.")
+    keep_firing_minutes = models.PositiveIntegerField(
+        default=0, help_text="How long the condition must stay clear before resolving."
+    )
+    repeat_interval_minutes = models.PositiveIntegerField(
+        default=240, help_text="Re-notify while firing and unacknowledged; 0 never."
+    )
+    min_samples = models.PositiveIntegerField(
+        default=1, help_text="Fewer samples in the window than this never breach."
+    )
     channels = models.ManyToManyField(
-        NotificationChannel, blank=True, related_name="rules", help_text="Empty: every enabled channel, by its minimum severity."
+        NotificationChannel,
+        blank=True,
+        related_name="rules",
+        help_text="Empty: every enabled channel, by its minimum severity.",
     )
     enabled = models.BooleanField(default=True)
     default_key = models.CharField(max_length=60, blank=True, help_text="Set on rules installed by setup_defaults.")
@@ -124,7 +139,10 @@ class AlertRule(models.Model):
         """The severity a value breaches, critical first, or None."""
         if value is None:
             return None
-        for severity, threshold in ((Severity.CRITICAL, self.critical_threshold), (Severity.WARNING, self.warning_threshold)):
+        for severity, threshold in (
+            (Severity.CRITICAL, self.critical_threshold),
+            (Severity.WARNING, self.warning_threshold),
+        ):
             if threshold is not None and compare(self.comparator, value, threshold):
                 return severity
         return None
@@ -171,7 +189,9 @@ class Alert(models.Model):
     started_at = models.DateTimeField(default=timezone.now, help_text="When the condition was first met.")
     fired_at = models.DateTimeField(null=True, blank=True, help_text="Empty when the alert never left pending.")
     resolved_at = models.DateTimeField(null=True, blank=True)
-    clear_since = models.DateTimeField(null=True, blank=True, editable=False, help_text="keep_firing_minutes bookkeeping.")
+    clear_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="keep_firing_minutes bookkeeping."
+    )
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)
@@ -183,7 +203,9 @@ class Alert(models.Model):
         permissions = [("acknowledge_alert", "Can acknowledge alerts")]
         constraints = [
             # At most one open alert per rule, so two evaluations cannot both open one.
-            models.UniqueConstraint(fields=["rule"], condition=models.Q(state__in=["pending", "firing"]), name="alerts_one_open_per_rule"),
+            models.UniqueConstraint(
+                fields=["rule"], condition=models.Q(state__in=["pending", "firing"]), name="alerts_one_open_per_rule"
+            ),
         ]
         indexes = [
             # firing-now (dashboard, Prometheus) and the retention purge of resolved alerts
@@ -245,7 +267,13 @@ class AlertTransition(models.Model):
 
     @property
     def notifies(self) -> bool:
-        return self.reason in (self.Reason.FIRED, self.Reason.ESCALATED, self.Reason.DEESCALATED, self.Reason.REPEAT, self.Reason.RESOLVED)
+        return self.reason in (
+            self.Reason.FIRED,
+            self.Reason.ESCALATED,
+            self.Reason.DEESCALATED,
+            self.Reason.REPEAT,
+            self.Reason.RESOLVED,
+        )
 
     @property
     def event(self) -> str:
@@ -297,7 +325,9 @@ class NotificationDelivery(models.Model):
 
     channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
-    transition = models.ForeignKey(AlertTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    transition = models.ForeignKey(
+        AlertTransition, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=10, help_text="firing, resolved or test")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -305,7 +335,9 @@ class NotificationDelivery(models.Model):
     error = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False, help_text="A worker is sending it.")
-    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="A retry is scheduled for then.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="A retry is scheduled for then."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -313,7 +345,9 @@ class NotificationDelivery(models.Model):
         verbose_name_plural = "notification deliveries"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "alert", "transition"], name="alerts_one_delivery_per_transition"),
+            models.UniqueConstraint(
+                fields=["channel", "alert", "transition"], name="alerts_one_delivery_per_transition"
+            ),
         ]
         indexes = [models.Index(fields=["channel", "status", "created_at"])]  # per-channel sent/failed on the dashboard
 

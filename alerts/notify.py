@@ -72,9 +72,13 @@ def enqueue(ids) -> None:
 def sweep_stale(now=None) -> int:
     """Re-enqueue pending deliveries whose task was lost (broker outage, worker killed)."""
     now = now or timezone.now()
-    stale = NotificationDelivery.objects.filter(status=NotificationDelivery.Status.PENDING, created_at__lt=now - timedelta(minutes=2))
+    stale = NotificationDelivery.objects.filter(
+        status=NotificationDelivery.Status.PENDING, created_at__lt=now - timedelta(minutes=2)
+    )
     stale = stale.filter(models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now))
-    stale = stale.filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lt=now - timedelta(minutes=5)))
+    stale = stale.filter(
+        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lt=now - timedelta(minutes=5))
+    )
     ids = list(stale.values_list("pk", flat=True)[:500])
     enqueue(ids)
     return len(ids)
@@ -128,15 +132,29 @@ def attempt(delivery_id: int, retries_left: int) -> Result:
 def _finish(delivery, ok: bool, status_code, error: str, duration: int) -> None:
     status = NotificationDelivery.Status.SENT if ok else NotificationDelivery.Status.FAILED
     NotificationDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, status_code=status_code, error=error[:2000], duration_ms=duration,
-        sent_at=timezone.now() if ok else None, claimed_until=None,
+        status=status,
+        status_code=status_code,
+        error=error[:2000],
+        duration_ms=duration,
+        sent_at=timezone.now() if ok else None,
+        claimed_until=None,
     )
-    log.info("notification %s to channel %s (%s): %s %s", delivery.event, delivery.channel.name, delivery.channel.kind, status, status_code or error[:200])
+    log.info(
+        "notification %s to channel %s (%s): %s %s",
+        delivery.event,
+        delivery.channel.name,
+        delivery.channel.kind,
+        status,
+        status_code or error[:200],
+    )
 
 
 def _reschedule(delivery, status_code, error: str, duration: int, retry_in: float) -> None:
     NotificationDelivery.objects.filter(pk=delivery.pk).update(
-        status_code=status_code, error=error[:2000], duration_ms=duration, claimed_until=None,
+        status_code=status_code,
+        error=error[:2000],
+        duration_ms=duration,
+        claimed_until=None,
         next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
     )
 
@@ -159,7 +177,9 @@ def _record_breaker(channel: NotificationChannel, ok: bool) -> None:
 
 
 def _disable(channel: NotificationChannel) -> None:
-    if not NotificationChannel.objects.filter(pk=channel.pk, disabled_at__isnull=True).update(disabled_at=timezone.now(), enabled=False):
+    if not NotificationChannel.objects.filter(pk=channel.pk, disabled_at__isnull=True).update(
+        disabled_at=timezone.now(), enabled=False
+    ):
         return  # another worker disabled it and told the Admins already
     subject = f"[monitoring] notification channel {channel.name!r} disabled after {DISABLE_AFTER} failures"
     body = (
@@ -172,7 +192,11 @@ def _disable(channel: NotificationChannel) -> None:
 def admin_emails() -> list[str]:
     from monitoring_site.roles import ADMIN
 
-    users = get_user_model().objects.filter(is_active=True).filter(models.Q(is_superuser=True) | models.Q(groups__name=ADMIN))
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(models.Q(is_superuser=True) | models.Q(groups__name=ADMIN))
+    )
     return sorted({u.email for u in users if u.email})
 
 
@@ -188,5 +212,13 @@ def alert_for_test(channel: NotificationChannel) -> Alert:
     from alerts.models import AlertRule
 
     rule = AlertRule(pk=0, name="Test notification", metric="test")
-    return Alert(pk=0, rule=rule, severity="warning", state="firing", value=1.0, threshold=0.0,
-                 message=f"Test notification for channel {channel.name}", started_at=timezone.now())
+    return Alert(
+        pk=0,
+        rule=rule,
+        severity="warning",
+        state="firing",
+        value=1.0,
+        threshold=0.0,
+        message=f"Test notification for channel {channel.name}",
+        started_at=timezone.now(),
+    )

@@ -26,4 +26,9 @@ def replay(rule, now=None) -> dict:
             rows.append({"at": at, "reason": reason, "severity": severity or "", "value": value})
         at += step
     notifying = [r for r in rows if r["reason"] not in ("pending", "cancelled")]
-    return {"step_minutes": int(step.total_seconds() // 60), "transitions": rows, "notifications": len(notifying), "firing_hours": round(firing.total_seconds() / 3600, 1)}
+    return {
+        "step_minutes": int(step.total_seconds() // 60),
+        "transitions": rows,
+        "notifications": len(notifying),
+        "firing_hours": round(firing.total_seconds() / 3600, 1),
+    }

@@ -14,7 +14,9 @@ class AlertsCollector:
         for severity in Severity.values:
             firing.add_metric([severity], counts.get(severity, 0))
         yield firing
-        sent = CounterMetricFamily("alert_notifications", "Notification deliveries by channel kind and result", labels=["kind", "result"])
+        sent = CounterMetricFamily(
+            "alert_notifications", "Notification deliveries by channel kind and result", labels=["kind", "result"]
+        )
         rows = (
             NotificationDelivery.objects.exclude(status=NotificationDelivery.Status.PENDING)
             .values_list("channel__kind", "status")

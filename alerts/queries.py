@@ -12,8 +12,14 @@ def firing_now() -> list[dict]:
     alerts = Alert.objects.filter(state=Alert.State.FIRING).select_related("rule")
     rows = [
         {
-            "id": a.pk, "rule_name": a.rule.name, "severity": a.severity, "value": a.value, "threshold": a.threshold,
-            "message": a.message, "fired_at": a.fired_at, "acknowledged": a.acknowledged_at is not None,
+            "id": a.pk,
+            "rule_name": a.rule.name,
+            "severity": a.severity,
+            "value": a.value,
+            "threshold": a.threshold,
+            "message": a.message,
+            "fired_at": a.fired_at,
+            "acknowledged": a.acknowledged_at is not None,
         }
         for a in alerts
     ]
@@ -31,7 +37,18 @@ def transitions_timeline(since: datetime, until: datetime, limit: int = 200) -> 
     rows = (
         AlertTransition.objects.filter(at__gte=since, at__lt=until)
         .order_by("-at", "-id")
-        .values("at", "alert_id", "from_state", "to_state", "reason", "severity", "value", "threshold", "silenced", rule_name=F("alert__rule__name"))
+        .values(
+            "at",
+            "alert_id",
+            "from_state",
+            "to_state",
+            "reason",
+            "severity",
+            "value",
+            "threshold",
+            "silenced",
+            rule_name=F("alert__rule__name"),
+        )
     )
     return list(rows[:limit])
 

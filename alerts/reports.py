@@ -58,7 +58,10 @@ def _alerts(since, until, length):
     counts = queries.fired_resolved(since, until)
     mttr = queries.mttr(since, until, severity=None)
     shown = f"{mttr.total_seconds() / 60:.1f} min" if mttr else "n/a"
-    return [f"fired {counts['fired']}, resolved {counts['resolved']}, mean time to resolve {shown}", f"firing now: {queries.firing_counts()}"]
+    return [
+        f"fired {counts['fired']}, resolved {counts['resolved']}, mean time to resolve {shown}",
+        f"firing now: {queries.firing_counts()}",
+    ]
 
 
 def _top_errors(since, until, length):
@@ -66,7 +69,10 @@ def _top_errors(since, until, length):
     if top is None:
         return ["not available (ailogs.queries.top_errors is missing)"]
     rows = top(since, until, limit=5)
-    return [f"{r.get('count', 0):>6}  {r.get('function', '')}/{r.get('model', '')}: {str(r.get('error_message') or '')[:100]}" for r in rows] or ["none"]
+    return [
+        f"{r.get('count', 0):>6}  {r.get('function', '')}/{r.get('model', '')}: {str(r.get('error_message') or '')[:100]}"
+        for r in rows
+    ] or ["none"]
 
 
 def _feedback(since, until, length):
@@ -86,7 +92,14 @@ def build(period: str, now=None) -> tuple[str, str]:
     until = now or timezone.now()
     since = until - length
     lines = [f"{period.capitalize()} report {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC", ""]
-    sections = [("AI usage and cost", _ai), ("Error-rate trend", _error_trend), ("Queue and HTTP health", _queues), ("Alerts", _alerts), ("Top errors", _top_errors), ("Feedback", _feedback)]
+    sections = [
+        ("AI usage and cost", _ai),
+        ("Error-rate trend", _error_trend),
+        ("Queue and HTTP health", _queues),
+        ("Alerts", _alerts),
+        ("Top errors", _top_errors),
+        ("Feedback", _feedback),
+    ]
     for title, build_lines in sections:
         lines += _section(title, lambda b=build_lines: b(since, until, length))
     return f"[monitoring] {period} report {until:%Y-%m-%d}", "\n".join(lines)

@@ -14,7 +14,9 @@ def validate_target(kind: str, target: str) -> str:
         return _validate_emails(target)
     if kind == NotificationChannel.Kind.PAGERDUTY:
         if not target.isalnum() or len(target) != 32:
-            raise serializers.ValidationError("A PagerDuty routing key is 32 letters and digits (Events API v2 integration key).")
+            raise serializers.ValidationError(
+                "A PagerDuty routing key is 32 letters and digits (Events API v2 integration key)."
+            )
         return target
     try:
         outbound.check_url(target)
@@ -43,8 +45,19 @@ class NotificationChannelSerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationChannel
         fields = [
-            "id", "name", "kind", "target", "secret", "has_secret", "min_severity", "enabled",
-            "consecutive_failures", "paused_until", "disabled_at", "created_at", "updated_at",
+            "id",
+            "name",
+            "kind",
+            "target",
+            "secret",
+            "has_secret",
+            "min_severity",
+            "enabled",
+            "consecutive_failures",
+            "paused_until",
+            "disabled_at",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["consecutive_failures", "paused_until", "disabled_at", "created_at", "updated_at"]
 
@@ -81,10 +94,24 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AlertRule
         fields = [
-            "id", "name", "metric", "aggregation", "filters", "window_minutes", "comparator",
-            "warning_threshold", "critical_threshold", "resolve_threshold", "for_minutes",
-            "keep_firing_minutes", "repeat_interval_minutes", "min_samples", "channels", "enabled",
-            "created_at", "updated_at",
+            "id",
+            "name",
+            "metric",
+            "aggregation",
+            "filters",
+            "window_minutes",
+            "comparator",
+            "warning_threshold",
+            "critical_threshold",
+            "resolve_threshold",
+            "for_minutes",
+            "keep_firing_minutes",
+            "repeat_interval_minutes",
+            "min_samples",
+            "channels",
+            "enabled",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -101,7 +128,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 
     def validate_filters(self, value) -> dict:
         if not isinstance(value, dict):
-            raise serializers.ValidationError("Expected an object, e.g. {\"model\": \"gpt-4o\"}.")
+            raise serializers.ValidationError('Expected an object, e.g. {"model": "gpt-4o"}.')
         tags = value.get("tags", {})
         if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
             raise serializers.ValidationError("tags must be an object of strings to strings.")
@@ -128,8 +155,18 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = [
-            "id", "rule", "rule_name", "severity", "state", "value", "threshold", "message",
-            "started_at", "fired_at", "resolved_at", "acknowledged_by", "acknowledged_at",
+            "id",
+            "rule",
+            "rule_name",
+            "severity",
+            "state",
+            "value",
+            "threshold",
+            "message",
+            "started_at",
+            "fired_at",
+            "resolved_at",
+            "acknowledged_by",
+            "acknowledged_at",
         ]
         read_only_fields = fields
-

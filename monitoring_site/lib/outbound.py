@@ -28,10 +28,26 @@ DENIED_PORTS = {22, 23, 25, 111, 135, 139, 445, 2375, 2376, 2379, 3306, 5432, 56
 BLOCKED_NETWORKS = [
     ipaddress.ip_network(n)
     for n in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-        "fc00::/7", "fe80::/10", "::1/128", "::/128",
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+        "::/128",
     )
 ]
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -65,7 +81,9 @@ def unwrap(ip: ipaddress._BaseAddress) -> ipaddress._BaseAddress:
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     inner = unwrap(ip)
-    return all(x.is_global and not any(x in net for net in BLOCKED_NETWORKS if net.version == x.version) for x in {ip, inner})
+    return all(
+        x.is_global and not any(x in net for net in BLOCKED_NETWORKS if net.version == x.version) for x in {ip, inner}
+    )
 
 
 def _private_allowed() -> bool:

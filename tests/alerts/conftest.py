@@ -60,7 +60,9 @@ def _handler(receiver: Receiver):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, headers = receiver.next_answer()
             with receiver.lock:
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "status": status})
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body, "status": status}
+                )
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -115,7 +117,9 @@ def make_channel(db):
 def failed_logins(count: int, at=None) -> None:
     """Insert failed login audit events (what the failed_logins catalog key counts)."""
     at = at or timezone.now() - timedelta(seconds=30)
-    AuditEvent.objects.bulk_create([AuditEvent(kind=AuditEvent.Kind.LOGIN_FAILED, actor_label="x", created_at=at) for _ in range(count)])
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(kind=AuditEvent.Kind.LOGIN_FAILED, actor_label="x", created_at=at) for _ in range(count)]
+    )
 
 
 def clear_failed_logins() -> None:

@@ -11,7 +11,9 @@ SECRET_URL = "https://hooks.slack.com/services/T000/B000/very-secret-token"
 @pytest.fixture
 def firing():
     rule = AlertRule.objects.create(name="Logins", metric="failed_logins", warning_threshold=5)
-    return Alert.objects.create(rule=rule, severity="warning", state="firing", value=6, threshold=5, fired_at=timezone.now())
+    return Alert.objects.create(
+        rule=rule, severity="warning", state="firing", value=6, threshold=5, fired_at=timezone.now()
+    )
 
 
 def test_a_moderator_views_and_acknowledges_alerts(client_for, mo, firing):
@@ -53,7 +55,14 @@ def test_saving_a_channel_without_a_new_target_keeps_it_and_a_private_one_is_ref
     settings.NOTIFY_ALLOW_PRIVATE_NETWORKS = False
     channel = NotificationChannel.objects.create(name="hook", kind="webhook", target="https://127.0.0.1.invalid/x")
     client = client_for(alice)
-    form = {"name": "hook", "kind": "webhook", "target": "https://169.254.169.254/", "secret": "", "min_severity": "warning", "enabled": "on"}
+    form = {
+        "name": "hook",
+        "kind": "webhook",
+        "target": "https://169.254.169.254/",
+        "secret": "",
+        "min_severity": "warning",
+        "enabled": "on",
+    }
     response = client.post(f"/admin/alerts/notificationchannel/{channel.pk}/change/", form)
     assert response.status_code == 200 and "not allowed" in response.content.decode()
     channel.refresh_from_db()
@@ -63,7 +72,9 @@ def test_saving_a_channel_without_a_new_target_keeps_it_and_a_private_one_is_ref
 def test_send_test_notification_action_queues_a_delivery(client_for, alice, django_capture_on_commit_callbacks):
     channel = NotificationChannel.objects.create(name="slack", kind="slack", target=SECRET_URL)
     with django_capture_on_commit_callbacks(execute=False):
-        response = client_for(alice).post("/admin/alerts/notificationchannel/", {"action": "send_test_notification", "_selected_action": [channel.pk]})
+        response = client_for(alice).post(
+            "/admin/alerts/notificationchannel/", {"action": "send_test_notification", "_selected_action": [channel.pk]}
+        )
     assert response.status_code == 302
     assert NotificationDelivery.objects.get().event == "test"
 
@@ -80,6 +91,8 @@ def test_the_preview_replays_the_last_7_days(client_for, alice):
 
 def test_the_delivery_log_shows_attempts(client_for, alice):
     channel = NotificationChannel.objects.create(name="slack", kind="slack", target=SECRET_URL)
-    NotificationDelivery.objects.create(channel=channel, event="test", status="failed", attempts=3, status_code=500, error="HTTP 500: boom")
+    NotificationDelivery.objects.create(
+        channel=channel, event="test", status="failed", attempts=3, status_code=500, error="HTTP 500: boom"
+    )
     html = client_for(alice).get("/admin/alerts/notificationdelivery/").content.decode()
     assert "HTTP 500: boom" in html and "very-secret-token" not in html

@@ -4,7 +4,14 @@ from django.utils import timezone
 from alerts.models import Alert, AlertRule, NotificationChannel
 
 pytestmark = pytest.mark.django_db
-RULE = {"name": "AI errors", "metric": "ai_error_rate", "window_minutes": 60, "comparator": "gt", "warning_threshold": 1, "critical_threshold": 5}
+RULE = {
+    "name": "AI errors",
+    "metric": "ai_error_rate",
+    "window_minutes": 60,
+    "comparator": "gt",
+    "warning_threshold": 1,
+    "critical_threshold": 5,
+}
 
 
 def test_it_creates_lists_updates_and_deletes_rules_with_alerts_write(api_client):
@@ -62,19 +69,26 @@ def test_channels_mask_their_target_and_keep_it_when_sent_back_masked(api_client
     [("email", "not-an-address"), ("pagerduty", "short"), ("slack", "ftp://hooks.slack.com/x"), ("webhook", "")],
 )
 def test_a_bad_channel_target_is_a_400(api_client, kind, target):
-    response = api_client("alerts:write").post("/api/v1/notification-channels/", {"name": "x", "kind": kind, "target": target}, format="json")
+    response = api_client("alerts:write").post(
+        "/api/v1/notification-channels/", {"name": "x", "kind": kind, "target": target}, format="json"
+    )
     assert response.status_code == 400
     assert "target" in response.json()
 
 
 def test_a_pagerduty_channel_pages_only_for_critical_by_default(api_client):
     body = {"name": "pd", "kind": "pagerduty", "target": "a" * 32}
-    assert api_client("alerts:write").post("/api/v1/notification-channels/", body, format="json").json()["min_severity"] == "critical"
+    assert (
+        api_client("alerts:write").post("/api/v1/notification-channels/", body, format="json").json()["min_severity"]
+        == "critical"
+    )
 
 
 def _alert(state="firing"):
     rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
-    return Alert.objects.create(rule=rule, severity="warning", state=state, value=6, threshold=5, fired_at=timezone.now())
+    return Alert.objects.create(
+        rule=rule, severity="warning", state=state, value=6, threshold=5, fired_at=timezone.now()
+    )
 
 
 def test_alerts_list_with_read_scope_and_filters(api_client):

@@ -89,8 +89,20 @@ def test_purge_expired_removes_old_resolved_alerts_only(settings):
 def test_queries_give_firing_now_timeline_and_mttr():
     rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
     now = timezone.now()
-    Alert.objects.create(rule=rule, severity="critical", state="resolved", fired_at=now - timedelta(minutes=30), resolved_at=now - timedelta(minutes=10))
-    Alert.objects.create(rule=rule, severity="critical", state="resolved", fired_at=now - timedelta(minutes=50), resolved_at=now - timedelta(minutes=10))
+    Alert.objects.create(
+        rule=rule,
+        severity="critical",
+        state="resolved",
+        fired_at=now - timedelta(minutes=30),
+        resolved_at=now - timedelta(minutes=10),
+    )
+    Alert.objects.create(
+        rule=rule,
+        severity="critical",
+        state="resolved",
+        fired_at=now - timedelta(minutes=50),
+        resolved_at=now - timedelta(minutes=10),
+    )
     Alert.objects.create(rule=rule, severity="warning", state="firing", fired_at=now)
     assert queries.mttr(now - timedelta(hours=1), now) == timedelta(minutes=30)
     assert [a["severity"] for a in queries.firing_now()] == ["warning"]
@@ -112,7 +124,14 @@ def test_send_report_emails_a_summary(alice):
     assert "emailed 1 recipient(s)" in out.getvalue()
     message = mail.outbox[0]
     assert message.to == ["alice@example.com"] and "daily report" in message.subject
-    for section in ("AI usage and cost", "Error-rate trend", "Queue and HTTP health", "Alerts", "Top errors", "Feedback"):
+    for section in (
+        "AI usage and cost",
+        "Error-rate trend",
+        "Queue and HTTP health",
+        "Alerts",
+        "Top errors",
+        "Feedback",
+    ):
         assert section in message.body
 
 

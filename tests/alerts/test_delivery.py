@@ -44,7 +44,19 @@ def test_the_webhook_gets_the_spec_payload_signed_with_hmac(receiver, make_rule,
     body = json.loads(request["body"])
     assert body["event"] == "firing"
     assert body["alert"]["rule_name"] == "Logins"
-    assert {"id", "rule", "severity", "state", "value", "threshold", "message", "started_at", "resolved_at", "acknowledged_by", "acknowledged_at"} <= set(body["alert"])
+    assert {
+        "id",
+        "rule",
+        "severity",
+        "state",
+        "value",
+        "threshold",
+        "message",
+        "started_at",
+        "resolved_at",
+        "acknowledged_by",
+        "acknowledged_at",
+    } <= set(body["alert"])
     assert NotificationDelivery.objects.get().status == "sent"
 
 
@@ -117,7 +129,9 @@ def test_a_matching_silence_records_but_does_not_send(receiver, make_rule, make_
     make_channel(receiver.url())
     rule = make_rule(filters={"tags": {"queue": "celery"}})
     now = timezone.now()
-    Silence.objects.create(tags={"queue": "celery"}, starts_at=now - MINUTE, ends_at=now + timedelta(hours=1), comment="maintenance")
+    Silence.objects.create(
+        tags={"queue": "celery"}, starts_at=now - MINUTE, ends_at=now + timedelta(hours=1), comment="maintenance"
+    )
     fire(rule, now)
     assert AlertTransition.objects.get().silenced is True
     assert NotificationDelivery.objects.count() == 0
@@ -125,7 +139,12 @@ def test_a_matching_silence_records_but_does_not_send(receiver, make_rule, make_
 
 @pytest.mark.parametrize(
     ("silence", "silenced"),
-    [({"severity": "critical"}, False), ({"tags": {"queue": "other"}}, False), ({"severity": "warning"}, True), ({}, True)],
+    [
+        ({"severity": "critical"}, False),
+        ({"tags": {"queue": "other"}}, False),
+        ({"severity": "warning"}, True),
+        ({}, True),
+    ],
 )
 def test_silence_matchers(make_rule, silence, silenced):
     rule = make_rule(filters={"tags": {"queue": "celery"}})
@@ -168,7 +187,9 @@ def test_backoff_is_bounded_and_jittered(settings):
     assert notify.backoff(1, retry_after=7) >= 7 and notify.backoff(1, retry_after=10_000) <= 300
 
 
-def test_the_breaker_pauses_after_4_failures_and_disables_after_40_telling_admins(receiver, make_rule, make_channel, alice):
+def test_the_breaker_pauses_after_4_failures_and_disables_after_40_telling_admins(
+    receiver, make_rule, make_channel, alice
+):
     channel = make_channel(receiver.url())
     receiver.default = (500, {})
     for _ in range(4):

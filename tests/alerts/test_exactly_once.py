@@ -42,7 +42,9 @@ def all_delivered():
     return NotificationDelivery.objects.exists() and not NotificationDelivery.objects.filter(status="pending").exists()
 
 
-def test_it_notifies_exactly_once_per_transition_with_two_concurrent_evaluations(celery_worker, receiver, make_rule, make_channel):
+def test_it_notifies_exactly_once_per_transition_with_two_concurrent_evaluations(
+    celery_worker, receiver, make_rule, make_channel
+):
     make_channel(receiver.url())
     rule = make_rule(name="Logins", repeat_interval_minutes=60)
     now = timezone.now()
@@ -78,7 +80,9 @@ def test_it_gives_up_after_the_retry_budget(celery_worker, receiver, make_rule, 
     assert len(receiver.requests) == 3
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="skip_locked row locks are PostgreSQL's; SQLite serialises writers")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="skip_locked row locks are PostgreSQL's; SQLite serialises writers"
+)
 def test_a_rule_locked_by_another_worker_is_skipped(transactional_db, make_rule):
     from django.db import transaction
 

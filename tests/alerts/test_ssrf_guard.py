@@ -61,7 +61,9 @@ def test_it_refuses_a_private_or_odd_url_at_save_with_a_clear_400(api_client, gu
     assert "not allowed" in response.json()["target"][0]
 
 
-@pytest.mark.parametrize("address", ["100.64.0.1", "100.100.100.200", "64:ff9b::a9fe:a9fe", "::ffff:10.0.0.1", "2002:a00:1::", "fc00::1"])
+@pytest.mark.parametrize(
+    "address", ["100.64.0.1", "100.100.100.200", "64:ff9b::a9fe:a9fe", "::ffff:10.0.0.1", "2002:a00:1::", "fc00::1"]
+)
 def test_is_public_sees_through_what_ipaddress_misses(address):
     assert not outbound.is_public(address)
 

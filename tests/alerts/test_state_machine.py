@@ -30,7 +30,11 @@ def test_it_goes_pending_then_firing_then_resolved_and_stores_value_and_threshol
     assert [t.reason for t in evaluate_rule(rule, now + 3 * MINUTE)] == ["resolved"]
     alert.refresh_from_db()
     assert alert.state == "resolved" and alert.resolved_at is not None
-    chain = list(AlertTransition.objects.filter(alert=alert).order_by("at").values_list("from_state", "to_state", "value", "threshold"))
+    chain = list(
+        AlertTransition.objects.filter(alert=alert)
+        .order_by("at")
+        .values_list("from_state", "to_state", "value", "threshold")
+    )
     assert chain == [("ok", "pending", 6.0, 5.0), ("pending", "firing", 6.0, 5.0), ("firing", "resolved", 0.0, 5.0)]
 
 

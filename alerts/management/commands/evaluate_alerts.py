@@ -11,5 +11,7 @@ class Command(BaseCommand):
         Heartbeat.beat(engine.HEARTBEAT)
         transitions = engine.evaluate_all()
         for t in transitions:
-            self.stdout.write(f"{t.alert.rule.name}: {t.from_state} -> {t.to_state} [{t.reason}, {t.severity}] value={t.value} threshold={t.threshold}")
+            self.stdout.write(
+                f"{t.alert.rule.name}: {t.from_state} -> {t.to_state} [{t.reason}, {t.severity}] value={t.value} threshold={t.threshold}"
+            )
         self.stdout.write(f"evaluated; {len(transitions)} transition(s)")
