@@ -237,3 +237,31 @@ def test_email_channels_use_django_mail(make_rule, make_channel):
     send_pending()
     assert mail.outbox[0].to == ["ops@example.com", "oncall@example.com"]
     assert "Logins" in mail.outbox[0].subject and "WARNING" in mail.outbox[0].subject
+
+
+def test_a_delivery_is_claimed_by_one_sender_only(make_channel):
+    delivery = NotificationDelivery.objects.create(channel=make_channel("https://example.com/x"), event="test")
+    assert delivery.claim() is True
+    assert NotificationDelivery.objects.get(pk=delivery.pk).claim() is False
+
+
+def test_the_sweeper_re_enqueues_deliveries_whose_task_was_lost(make_channel, monkeypatch):
+    """At least once: a worker killed mid-send leaves a pending row; the next evaluation resends it."""
+    channel = make_channel("https://example.com/x")
+    old = timezone.now() - timedelta(minutes=10)
+    lost = NotificationDelivery.objects.create(channel=channel, event="test", created_at=old, claimed_until=old)
+    NotificationDelivery.objects.create(channel=channel, event="test")  # just queued: its task is on the way
+    NotificationDelivery.objects.create(channel=channel, event="test", created_at=old, status="sent")
+    queued = []
+    monkeypatch.setattr(notify, "enqueue", queued.extend)
+    assert notify.sweep_stale() == 1
+    assert queued == [lost.pk]
+
+
+def test_prometheus_counts_notifications_by_kind_and_result(client, make_channel):
+    channel = make_channel("https://example.com/x", kind="slack")
+    for status in ("sent", "sent", "failed", "pending"):
+        NotificationDelivery.objects.create(channel=channel, event="test", status=status)
+    text = client.get("/metrics").content.decode()
+    assert 'alert_notifications_total{kind="slack",result="sent"} 2.0' in text
+    assert 'alert_notifications_total{kind="slack",result="failed"} 1.0' in text
