@@ -33,15 +33,18 @@ def is_silenced(transition: AlertTransition) -> bool:
 def route(transition: AlertTransition) -> list[NotificationChannel]:
     """Channels for a transition: the rule's (or all), enabled, accepting its severity.
 
-    A resolve also goes to every channel that was told about the firing, so an incident paged at
-    critical is closed even after it de-escalated.
+    A resolve goes to exactly the channels that were told about the firing: an incident paged at
+    critical is closed even after it de-escalated, and a silenced firing gets no lone resolve.
     """
     alert = transition.alert
-    channels = list(alert.rule.channels.all()) or list(NotificationChannel.objects.all())
-    told: set[int] = set()
     if transition.event == "resolved":
-        told = set(alert.deliveries.exclude(event="resolved").values_list("channel_id", flat=True))
-    return [c for c in channels if c.enabled and not c.disabled_at and (c.accepts(transition.severity) or c.pk in told)]
+        told = alert.deliveries.exclude(event="resolved").values_list("channel_id", flat=True)
+        channels = list(NotificationChannel.objects.filter(pk__in=told))
+    else:
+        channels = [
+            c for c in alert.rule.channels.all() or NotificationChannel.objects.all() if c.accepts(transition.severity)
+        ]
+    return [c for c in channels if c.enabled and not c.disabled_at]
 
 
 def dispatch(transition: AlertTransition) -> list[NotificationDelivery]:

@@ -265,3 +265,16 @@ def test_prometheus_counts_notifications_by_kind_and_result(client, make_channel
     text = client.get("/metrics").content.decode()
     assert 'alert_notifications_total{kind="slack",result="sent"} 2.0' in text
     assert 'alert_notifications_total{kind="slack",result="failed"} 1.0' in text
+
+
+def test_a_firing_silenced_throughout_gets_no_lone_resolve(receiver, make_rule, make_channel):
+    make_channel(receiver.url())
+    rule = make_rule()
+    now = timezone.now()
+    silence = Silence.objects.create(rule=rule, starts_at=now - MINUTE, ends_at=now + MINUTE)
+    fire(rule, now)
+    silence.delete()
+    clear_failed_logins()
+    evaluate_rule(rule, now + 2 * MINUTE)
+    assert AlertTransition.objects.filter(reason="resolved").exists()
+    assert NotificationDelivery.objects.count() == 0

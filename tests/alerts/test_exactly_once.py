@@ -109,9 +109,13 @@ def test_a_rule_locked_by_another_worker_is_skipped(transactional_db, make_rule)
     assert evaluate_rule(rule, timezone.now()) != []
 
 
-def test_send_test_notification_reaches_the_receiver_through_the_worker(celery_worker, receiver, make_channel, client_for, alice):
+def test_send_test_notification_reaches_the_receiver_through_the_worker(
+    celery_worker, receiver, make_channel, client_for, alice
+):
     channel = make_channel(receiver.url(), secret="s")
-    response = client_for(alice).post("/admin/alerts/notificationchannel/", {"action": "send_test_notification", "_selected_action": [channel.pk]})
+    response = client_for(alice).post(
+        "/admin/alerts/notificationchannel/", {"action": "send_test_notification", "_selected_action": [channel.pk]}
+    )
     assert response.status_code == 302
     wait_for(lambda: NotificationDelivery.objects.filter(status="sent").exists())
     assert receiver.bodies()[0]["event"] == "test"
