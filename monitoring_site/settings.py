@@ -306,6 +306,15 @@ init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=S
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# --- ailogs ---
+AILOGS_MAX_BATCH = env.int("AILOGS_MAX_BATCH", default=1000)
+AILOGS_PRICE_CACHE_SECONDS = env.int("AILOGS_PRICE_CACHE_SECONDS", default=60)
+# Events stamped further ahead than this are rejected (client clocks drift, but not by days).
+AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
+# Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
+AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
+AILOGS_ROLLUP_SECONDS = env.float("AILOGS_ROLLUP_SECONDS", default=60.0)
+
 # --- alerts -----------------------------------------------------------------------------------
 # Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
 # NOTIFY_MAX_RETRIES retries; MAX stays far below the broker's visibility timeout (3600 s).

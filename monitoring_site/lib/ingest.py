@@ -6,6 +6,7 @@ batch can never store an event twice. Rows with a NULL key are always inserted.
 """
 
 from django.db import connection, transaction
+from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
 
@@ -31,30 +32,47 @@ def _adapt(value):
     return Jsonb(value) if isinstance(value, (dict, list)) else value
 
 
+# Up to this many rows, one INSERT ... VALUES statement (a single round trip in autocommit) beats
+# temp table + COPY + INSERT + COMMIT: it is what makes one-event-per-request ingest fast.
+SMALL_BATCH = 20
+
+
 def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
-    table = model._meta.db_table
+    table = connection.ops.quote_name(model._meta.db_table)
     attnames = _columns(model, rows)
-    columns = [model._meta.get_field(a).column for a in attnames]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    stage = connection.ops.quote_name(f"_stage_{table}")
-    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    quoted = ", ".join(connection.ops.quote_name(model._meta.get_field(a).column) for a in attnames)
+    conflict = _on_conflict(model, key_field)
+    if len(rows) <= SMALL_BATCH:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(attnames)) + ")"] * len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {values} {conflict}", [_adapt(row[a]) for row in rows for a in attnames])  # noqa: S608
+            return cursor.rowcount
+    stage = connection.ops.quote_name(f"_stage_{model._meta.db_table}")
     with transaction.atomic(), connection.cursor() as cursor:
         # Created once per connection (persistent connections), emptied at every commit.
+        # INCLUDING IDENTITY: Django's auto ids are identity columns; without it the stage's
+        # copy of the NOT NULL id column rejects every row (the real id is assigned on INSERT).
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608 (names come from model meta)
-            f"(LIKE {connection.ops.quote_name(table)} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            f"(LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DELETE ROWS"
         )
+        # Only JSON columns need the Jsonb wrapper; checking every value costs ~10 % of the COPY.
+        json_columns = [i for i, a in enumerate(attnames) if isinstance(model._meta.get_field(a), JSONField)]
         with cursor.cursor.copy(f"COPY {stage} ({quoted}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_adapt(row[a]) for a in attnames])
-        cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608
-            f"SELECT {quoted} FROM {stage} ON CONFLICT ({key_column}) WHERE {key_column} IS NOT NULL DO NOTHING"
-            if _partial_unique(model, key_field)
-            else f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) SELECT {quoted} FROM {stage} "  # noqa: S608
-            f"ON CONFLICT ({key_column}) DO NOTHING"
-        )
+                values = [row[a] for a in attnames]
+                for i in json_columns:
+                    values[i] = _adapt(values[i])
+                copy.write_row(values)
+        cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
         return cursor.rowcount
+
+
+def _on_conflict(model, key_field: str) -> str:
+    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    if _partial_unique(model, key_field):
+        return f"ON CONFLICT ({key_column}) WHERE {key_column} IS NOT NULL DO NOTHING"
+    return f"ON CONFLICT ({key_column}) DO NOTHING"
 
 
 def _partial_unique(model, key_field: str) -> bool:
