@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outermost of ours so its duration covers the whole stack; aggregates in memory only.
+    "metrics.middleware.RequestMetricsMiddleware",
     "monitoring_site.middleware.RequestIdMiddleware",
     "monitoring_site.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -314,6 +316,17 @@ AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
 # Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
 AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
 AILOGS_ROLLUP_SECONDS = env.float("AILOGS_ROLLUP_SECONDS", default=60.0)
+
+# --- metrics ----------------------------------------------------------------------------------
+# Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.
+METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=24)
+# Each web process flushes its per-minute request aggregates from a timer thread every this many
+# seconds, sooner when it holds METRICS_REQUEST_MAX_KEYS series, and at exit. 0 starts no thread
+# (the tests flush by hand).
+METRICS_REQUEST_FLUSH_SECONDS = env.int("METRICS_REQUEST_FLUSH_SECONDS", default=60)
+METRICS_REQUEST_MAX_KEYS = env.int("METRICS_REQUEST_MAX_KEYS", default=2000)
+METRICS_ROLLUP_HOURS = env.int("METRICS_ROLLUP_HOURS", default=3)
+METRICS_PARTITIONS_AHEAD_DAYS = env.int("METRICS_PARTITIONS_AHEAD_DAYS", default=7)
 
 # --- alerts -----------------------------------------------------------------------------------
 # Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
