@@ -100,3 +100,79 @@ def test_every_spec_catalog_key_has_an_evaluator():
     ).split()
     assert sorted(catalog.CATALOG) == sorted(spec)
     assert catalog.is_known("metric:checkout_ms") and not catalog.is_known("metric:") and not catalog.is_known("nope")
+
+
+def metric_samples(name, values, tags=None, at=None):
+    from metrics.ingest import store
+
+    at = at or timezone.now() - timedelta(minutes=2)
+    rows = [
+        {
+            "name": name,
+            "type": "gauge",
+            "value": float(v),
+            "unit": "",
+            "tags": dict(tags or {}),
+            "source": "test",
+            "route": "",
+            "timestamp": at + timedelta(seconds=i),
+            "event_id": None,
+        }
+        for i, v in enumerate(values)
+    ]
+    store(rows)
+
+
+def test_queue_depth_is_the_max_and_filters_by_tag():
+    metric_samples("celery_queue_depth", [5, 150], tags={"queue": "celery"})
+    metric_samples("celery_queue_depth", [2000], tags={"queue": "notifications"})
+    assert measure(rule(metric="queue_depth", filters={"tags": {"queue": "celery"}})) == catalog.Measurement(150.0, 2)
+    assert measure(rule(metric="queue_depth")) == catalog.Measurement(2000.0, 3)
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "expected"),
+    [("avg", 50.5), ("sum", 5050), ("min", 1), ("max", 100), ("count", 100), ("p50", 50.5), ("last", 100)],
+)
+def test_metric_rules_aggregate_any_ingested_metric(aggregation, expected):
+    metric_samples("checkout_ms", range(1, 101), tags={"region": "eu"})
+    metric_samples("checkout_ms", [10_000], tags={"region": "us"})
+    result = measure(rule(metric="metric:checkout_ms", aggregation=aggregation, filters={"tags": {"region": "eu"}}))
+    assert result.value == pytest.approx(expected) and result.samples == 100
+
+
+def test_system_metric_keys():
+    metric_samples("system_memory_used_percent", [70, 80])
+    metric_samples("system_cpu_percent", [95, 85])
+    metric_samples("system_disk_free_percent", [30, 15])
+    metric_samples("celery_task_duration_seconds", range(1, 101), tags={"task": "x"})
+    assert measure(rule(metric="memory_used_percent")).value == 75
+    assert measure(rule(metric="cpu_percent")).value == 90
+    assert measure(rule(metric="disk_free_percent")).value == 15
+    assert measure(rule(metric="queue_processing_time_p95_s")).value == pytest.approx(95.05)
+
+
+def test_db_connection_failures_are_zero_without_samples_and_critical_above():
+    r = rule(metric="db_connection_failures", warning_threshold=None, critical_threshold=0)
+    assert measure(r) == catalog.Measurement(0.0, 1)
+    metric_samples("db_connection_failures", [1])
+    assert r.severity_for(measure(r).value) == "critical"
+
+
+def test_http_keys_and_rate_limited_requests():
+    from metrics.recorder import RequestRecorder
+    from monitoring_site.models import AuditEvent
+
+    recorder = RequestRecorder()
+    at = (timezone.now() - timedelta(minutes=2)).timestamp()
+    for i in range(17):
+        recorder.record("/api/v1/x/", "GET", 200, 100 + i, now=at)
+    recorder.record("/api/v1/x/", "GET", 503, 3000, now=at)
+    recorder.record("/api/v1/x/", "GET", 503, 3000, now=at)
+    recorder.record("/api/v1/x/", "GET", 429, 1, now=at)
+    recorder.flush()
+    AuditEvent.objects.create(kind="rate_limited", actor_label="x")
+    error_rate = measure(rule(metric="http_error_rate"))
+    assert (error_rate.value, error_rate.samples) == (10.0, 20)
+    assert measure(rule(metric="http_latency_p95_ms")).value > 1000
+    assert measure(rule(metric="rate_limited_requests")).value == 2
