@@ -123,7 +123,9 @@ def raw_copy_rate(batches: int) -> float:
         for batch in rows:
             with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
                 for row in batch:
-                    copy.write_row([psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns])
+                    copy.write_row(
+                        [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+                    )
             conn.commit()
     return batches * BATCH / (time.perf_counter() - started)
 
@@ -151,7 +153,13 @@ def main() -> None:
         load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, 2, key)  # warm-up
         single = load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, SECONDS, key)
     events = batch["rps"] * BATCH
-    print(f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}")
-    print(f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}")
-    print(f"single event: {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    print(
+        f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}"
+    )
+    print(
+        f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}"
+    )
+    print(
+        f"single event: {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}"
+    )
     print(f"load after: {common.machine()}")

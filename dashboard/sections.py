@@ -25,10 +25,10 @@ class Section:
     roles: tuple[str, ...] = (ADMIN,)
     span: int = 12  # width on a 12-column grid
 
-    def data(self, window: Window) -> dict:
+    def data(self, window: Window, force: bool = False) -> dict:
         key = f"{self.key}:{window.key}:{window.tenant}"
         # A background refresh runs later: it must recompute for its own "now", not this request's.
-        data = cached(key, lambda: self.build(window.ending(timezone.now())))
+        data = cached(key, lambda: self.build(window.ending(timezone.now())), force=force)
         return {"key": self.key, "title": self.title, "span": self.span, **data}
 
 

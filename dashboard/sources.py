@@ -31,12 +31,12 @@ def call(app: str, name: str, *args, **kwargs):
     return None if function is None else function(*args, **kwargs)
 
 
-def cached(key: str, compute: Callable):
+def cached(key: str, compute: Callable, force: bool = False):
     """Stale-while-revalidate: fresh data is reused for 30 s; older data is still answered at
     once while one background thread recomputes it, so only the very first view of a range
     waits for the long-range queries (seconds over millions of rows)."""
     key = f"dashboard:v2:{key}"
-    hit = cache.get(key)
+    hit = None if force else cache.get(key)
     if hit is None:
         return _store(key, compute)
     computed_at, value = hit

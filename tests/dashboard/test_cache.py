@@ -40,3 +40,10 @@ def test_it_answers_stale_data_at_once_and_refreshes_it_behind(monkeypatch):
     wait_for(lambda: cache.get(key)[1] == 2)
     assert sources.cached("t:stale", compute) == 2
     assert len(calls) == 2
+
+
+def test_it_warms_the_default_overview(db):
+    from dashboard.tasks import warm_overview
+
+    assert warm_overview() == 6
+    assert cache.get("dashboard:v2:targets:24h:")[1]["tables"][0]["id"] == "targets"
