@@ -40,8 +40,8 @@ def change(current: float | None, previous: float | None, unit: str = "") -> tup
 def card(key: str, label: str, current, previous, unit: str = "", better: str = "lower") -> dict:
     """A KPI card; `trend` says whether the change is good news given which direction is better."""
     delta, delta_label = change(current, previous, unit)
-    trend = "flat"
-    if delta:
+    trend = "flat"  # the arrow shows the direction; the colour (trend) whether that is good news
+    if delta and better != "none":
         trend = "good" if (delta < 0) == (better == "lower") else "bad"
     return {
         "key": key,
@@ -52,4 +52,5 @@ def card(key: str, label: str, current, previous, unit: str = "", better: str = 
         "change_display": delta_label,
         "previous_display": number(previous, unit),
         "trend": trend,
+        "direction": "up" if delta and delta > 0 else ("down" if delta and delta < 0 else ""),
     }

@@ -19,3 +19,17 @@ def test_it_records_the_render_time_of_each_page(client_for, alice):
     response = client_for(alice).get("/admin/", {"range": "7d"})
     assert response["Server-Timing"].startswith("render;dur=")
     assert RenderTiming.objects.filter(page="overview").count() == 1
+
+
+def test_it_colours_changes_by_whether_they_are_good_news():
+    from dashboard.formatting import card
+
+    latency_up = card("l", "Latency", 200, 100, "ms")
+    assert (latency_up["direction"], latency_up["trend"], latency_up["change_display"]) == ("up", "bad", "+100.0 %")
+    sessions_down = card("s", "Sessions", 50, 100, better="higher")
+    assert (sessions_down["direction"], sessions_down["trend"]) == ("down", "bad")
+    tokens_down = card("t", "Tokens", 50, 100, better="none")
+    assert (tokens_down["direction"], tokens_down["trend"]) == ("down", "flat")
+    rate = card("e", "Error rate", 1.5, 2.0, "%")
+    assert (rate["trend"], rate["change_display"]) == ("good", "-0.50 pp")
+    assert card("x", "X", 5, None)["change_display"] == "no earlier data"

@@ -114,7 +114,10 @@ def test_it_adds_rollups_and_raw_rows_for_long_ranges(client_for, alice):
 
     old = insert_ai_calls(n=30, minutes_ago=120, at=timezone.now() - timedelta(days=3))
     rollup.run()
-    recent = insert_ai_calls(n=10, minutes_ago=20, seed=5)  # after the rollup: raw rows only
+    # After the rollup, in the hour it has not closed yet: these are read from the raw rows.
+    now = timezone.now()
+    into_hour = (now - now.replace(minute=0, second=0, microsecond=0)).total_seconds() / 60
+    recent = insert_ai_calls(n=10, minutes_ago=into_hour, seed=5, at=now)
     calls = old + recent
     shown = sections(client_for(alice), "ai", range="7d")
     cards = {c["key"]: c["value"] for c in shown["ai_quality"]["cards"]}
