@@ -134,7 +134,7 @@ def health(window: Window) -> dict:
             name,
             {"text": s["status"], "badge": s["status"]},
             s.get("type") or "",
-            s.get("error") or s.get("last_run") or "",
+            _detail(s),
         ]
         for name, s in body["services"].items()
     ]
