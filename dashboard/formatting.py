@@ -16,9 +16,10 @@ def number(value: float | None, unit: str = "", digits: int = 1) -> str:
 
 
 def _short(value: float, digits: int) -> str:
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    # Thousands stay exact up to 9,999; above that the short form is easier to read on a card.
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(value) >= limit:
-            return f"{value / limit:.{digits}f}{suffix}"
+            return f"{value / unit:.{digits}f}{suffix}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.{digits}f}"
