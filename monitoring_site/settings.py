@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
