@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -122,12 +123,13 @@ else:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -345,3 +347,14 @@ FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above
 CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
 CORS_ALLOW_HEADERS = ["content-type"]
 CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget reads it to tell people when to retry after a 429
+
+# --- alerts -----------------------------------------------------------------------------------
+# Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
+# NOTIFY_MAX_RETRIES retries; MAX stays far below the broker's visibility timeout (3600 s).
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=2.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=300.0)
+PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com/v2/enqueue")
+ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
+# Alert and channel severities share one choice set: one name in the OpenAPI schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["AlertSeverityEnum"] = "alerts.models.Severity"
