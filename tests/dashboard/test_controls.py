@@ -42,3 +42,10 @@ def test_it_shortens_large_numbers_without_changing_them():
     assert [number(v, "ms") for v in (664.66, 1790)] == ["664.7 ms", "1.79 s"]
     assert [number(v, "%") for v in (2.4, 99.861, 100)] == ["2.40 %", "99.861 %", "100.00 %"]
     assert number(49.754, "$") == "$49.75"
+
+
+def test_it_shows_no_arrow_for_a_change_that_rounds_to_zero():
+    from dashboard.formatting import card
+
+    steady = card("d", "DB round trip", 50.01, 50.0, "ms")
+    assert (steady["direction"], steady["trend"]) == ("", "flat")
