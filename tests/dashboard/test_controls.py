@@ -38,7 +38,14 @@ def test_it_colours_changes_by_whether_they_are_good_news():
 def test_it_shortens_large_numbers_without_changing_them():
     from dashboard.formatting import number
 
-    assert [number(v) for v in (7, 9999, 23_300, 233_000, 25_100_000, 2_000_000_000)] == ["7", "9,999", "23.3k", "233.0k", "25.1M", "2.0B"]
+    assert [number(v) for v in (7, 9999, 23_300, 233_000, 25_100_000, 2_000_000_000)] == [
+        "7",
+        "9,999",
+        "23.3k",
+        "233.0k",
+        "25.1M",
+        "2.0B",
+    ]
     assert [number(v, "ms") for v in (664.66, 1790)] == ["664.7 ms", "1.79 s"]
     assert [number(v, "%") for v in (2.4, 99.861, 100)] == ["2.40 %", "99.861 %", "100.00 %"]
     assert number(49.754, "$") == "$49.75"
