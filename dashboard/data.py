@@ -109,6 +109,17 @@ def _raw_ai_series(calls, window: Window) -> dict[datetime, dict]:
     return series
 
 
+def active_sessions(window: Window) -> int | None:
+    """ailogs.queries.active_sessions, which takes no tenant; with a tenant, the same count here."""
+    if not window.tenant:
+        from dashboard.sources import call
+
+        return call("ailogs", "active_sessions", window.since, window.until)
+    calls = model("ailogs", "AiCall")
+    in_window = calls.objects.filter(timestamp__gte=window.since, timestamp__lt=window.until, tenant=window.tenant)
+    return in_window.exclude(session_id="").order_by().values("session_id").distinct().count()
+
+
 TOTALS = ("count", "errors", "unpriced", "total_tokens", "cost_usd")
 
 
