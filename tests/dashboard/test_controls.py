@@ -56,3 +56,11 @@ def test_it_shows_no_arrow_for_a_change_that_rounds_to_zero():
 
     steady = card("d", "DB round trip", 50.01, 50.0, "ms")
     assert (steady["direction"], steady["trend"]) == ("", "flat")
+
+
+@pytest.mark.django_db
+def test_it_answers_404_for_an_unknown_tab_and_keeps_the_target_admin_reachable(client_for, alice):
+    client = client_for(alice)
+    assert client.get("/admin/dashboard/billing/").status_code == 404
+    assert client.get("/admin/dashboard/billing/data/").status_code == 404
+    assert client.get("/admin/dashboard/target/").status_code == 200
