@@ -83,8 +83,8 @@ class AiLogStatsView(APIView):
         until = timezone.now()
         since = until - WINDOWS[window]
         filters = _filters(params)
-        body = {"window": window, "since": since, "until": until, "group_by": group_by, **queries.window_stats(since, until, filters)}
-        if group_by:
-            groups = queries.grouped_stats(since, until, group_by, filters)
-            body["groups"] = [{group_by: key, **stats} for key, stats in groups.items()]
-        return Response(body)
+        body = {"window": window, "since": since, "until": until, "group_by": group_by}
+        if not group_by:
+            return Response({**body, **queries.window_stats(since, until, filters)})
+        whole, groups = queries.stats_with_groups(since, until, group_by, filters)
+        return Response({**body, **whole, "groups": [{group_by: key, **stats} for key, stats in groups.items()]})

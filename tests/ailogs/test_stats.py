@@ -68,6 +68,9 @@ def test_long_windows_merge_rollups_within_two_percent():
     assert per_model["b"]["count"] == len(b)
     assert per_model["b"]["duration_ms"]["p95"] == pytest.approx(independent_percentiles(b)[1], rel=0.02)
     assert queries.window_stats(since, now, {"model": "b", "status": "timeout"})["count"] == len(b)
+    whole, groups = queries.stats_with_groups(since, now, "model")
+    assert groups == per_model
+    assert whole["count"] == stats["count"] and whole["duration_ms"]["p95"] == pytest.approx(stats["duration_ms"]["p95"], rel=1e-9)
 
 
 def test_rollup_is_idempotent_and_picks_up_late_events():
