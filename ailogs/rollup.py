@@ -39,6 +39,14 @@ def run() -> dict:
     return {"hours": len(hours), "last_id": top}
 
 
+def rebuild_hours(hours) -> None:
+    """Rebuild the given hours now, serialised with the beat run (reprice uses it)."""
+    with transaction.atomic():
+        RollupState.objects.select_for_update().get_or_create(pk=1)
+        for hour in sorted(set(hours)):
+            rebuild_hour(hour)
+
+
 def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
     cutoff = timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS)
     rows = (
@@ -64,8 +72,9 @@ def rebuild_hour(hour: datetime) -> int:
         dur=Sum("duration_ms"),
     )
     rows = [_rollup_row(hour, s, histograms) for s in sums]
-    AiCallHourly.objects.filter(hour=hour).delete()
-    AiCallHourly.objects.bulk_create(rows, batch_size=1000)
+    with transaction.atomic():  # readers see the old hour or the new one, never a gap
+        AiCallHourly.objects.filter(hour=hour).delete()
+        AiCallHourly.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 

@@ -313,4 +313,3 @@ AILOGS_PRICE_CACHE_SECONDS = env.int("AILOGS_PRICE_CACHE_SECONDS", default=60)
 AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
 # Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
 AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
-AILOGS_ROLLUP_SECONDS = env.float("AILOGS_ROLLUP_SECONDS", default=60.0)
