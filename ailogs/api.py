@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 from ailogs import queries
 from ailogs.ingest import ingest
 from ailogs.models import AiCall
-from ailogs.serializers import AiCallSerializer
+from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, IngestResultSerializer, WindowStatsSerializer
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -41,6 +42,7 @@ def _filters(params) -> dict:
     return {name: params[name] for name in queries.FILTERS if params.get(name)}
 
 
+@extend_schema(parameters=[*[OpenApiParameter(name) for name in queries.FILTERS], OpenApiParameter("since", type=str), OpenApiParameter("until", type=str)], methods=["GET"])
 class AiLogsView(ListAPIView):
     required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
     serializer_class = AiCallSerializer
@@ -56,6 +58,11 @@ class AiLogsView(ListAPIView):
             qs = qs.filter(timestamp__lt=until)
         return qs
 
+    @extend_schema(
+        request=AiCallEventSerializer(many=True),
+        responses={201: IngestResultSerializer, 207: IngestResultSerializer, 400: IngestResultSerializer},
+        description="One event object or a list of up to 1,000. Valid events are stored even when others fail (207).",
+    )
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
@@ -72,6 +79,14 @@ class AiLogsView(ListAPIView):
 class AiLogStatsView(APIView):
     required_scopes = {"GET": "ailogs:read"}
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("window", enum=list(WINDOWS), default="24h"),
+            OpenApiParameter("group_by", enum=["model", "function", "provider", "tenant"]),
+            *[OpenApiParameter(name) for name in queries.FILTERS],
+        ],
+        responses=WindowStatsSerializer,
+    )
     def get(self, request):
         params = request.query_params
         window = params.get("window", "24h")

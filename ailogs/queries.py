@@ -92,6 +92,14 @@ def _plan(since: datetime, until: datetime):
     return [(since, start), (end, until)], (start, end)
 
 
+def grain_for(dims: tuple, filters: dict | None) -> str:
+    """The coarsest rollup grain that keeps every dimension the query groups or filters by."""
+    needed = {d for d in dims if d not in ("hour", "status")} | {k for k, v in (filters or {}).items() if v and k != "status"}
+    if not needed:
+        return AiCallHourly.Grain.ALL
+    return needed.pop() if len(needed) == 1 else AiCallHourly.Grain.FULL
+
+
 def _raw(since_until: list, filters: dict | None):
     q = Q()
     for since, until in since_until:
@@ -113,7 +121,7 @@ def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
         return totals
     for key, histogram in histograms_by(raw, dims).items():
         totals[key].histogram.merge(histogram)
-    rollups = filtered(AiCallHourly.objects.filter(hour__gte=rolled[0], hour__lt=rolled[1]), filters).order_by()
+    rollups = filtered(AiCallHourly.objects.filter(grain=grain_for(dims, filters), hour__gte=rolled[0], hour__lt=rolled[1]), filters).order_by()
     if connection.vendor == "postgresql":
         _add_rollups_in_database(totals, rollups, dims)
     else:
