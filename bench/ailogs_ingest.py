@@ -128,6 +128,20 @@ def raw_copy_rate(batches: int) -> float:
     return batches * BATCH / (time.perf_counter() - started)
 
 
+def raw_single_insert_ms(count: int = 300) -> float:
+    """Median ms of one-row autocommit INSERTs with psycopg: the database's own per-commit floor."""
+    import psycopg
+
+    times = []
+    with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
+        for _ in range(count):
+            began = time.perf_counter()
+            conn.execute("INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type, trace_id, metadata, timestamp, event_id) "
+                         "VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '', '', '', '', '', '', '', '{}', now(), gen_random_uuid())")
+            times.append(1000 * (time.perf_counter() - began))
+    return statistics.median(times)
+
+
 TEMPLATE = batch_template()
 
 
@@ -154,4 +168,5 @@ def main() -> None:
     print(f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}")
     print(f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}")
     print(f"single event: {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    print(f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms")
     print(f"load after: {common.machine()}")
