@@ -27,9 +27,7 @@ migrate: install
 
 # Local run: DEBUG on and plain-HTTP cookies unless the environment says otherwise.
 run: export DJANGO_DEBUG ?= true
-run: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/var/prometheus
 run: static migrate
-	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	$(PY) manage.py bootstrap --port $(PORT)
 	$(VENV)/bin/honcho start -f Procfile
 

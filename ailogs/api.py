@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 from ailogs import queries
 from ailogs.ingest import ingest
 from ailogs.models import AiCall
-from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, IngestResultSerializer, WindowStatsSerializer
+from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
+from monitoring_site.schema import IngestResultSerializer, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -81,9 +82,9 @@ class AiLogStatsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("window", enum=list(WINDOWS), default="24h"),
-            OpenApiParameter("group_by", enum=["model", "function", "provider", "tenant"]),
-            *[OpenApiParameter(name) for name in queries.FILTERS],
+            window_parameter(),
+            OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
+            *[OpenApiParameter(name, str) for name in queries.FILTERS],
         ],
         responses=WindowStatsSerializer,
     )

@@ -42,17 +42,6 @@ class AiCallEventSerializer(serializers.Serializer):
     metadata = serializers.DictField(required=False, help_text="At most 8 KB as JSON.")
 
 
-class ItemErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class IngestResultSerializer(serializers.Serializer):
-    accepted = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    errors = ItemErrorSerializer(many=True)
-
-
 class DurationSerializer(serializers.Serializer):
     avg = serializers.FloatField(allow_null=True)
     p50 = serializers.FloatField(allow_null=True)

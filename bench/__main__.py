@@ -16,8 +16,21 @@ def available() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark database when it does not exist yet (PostgreSQL only)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/monitoring_bench")
+    ensure_database(os.environ["DATABASE_URL"])
     names = argv or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:

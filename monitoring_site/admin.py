@@ -71,7 +71,17 @@ class ApiKeyAdmin(AdminRoleOnly, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["name", "scopes", "rate_limit_per_minute", "expires_at"]
-        return ["name", "display", "scopes", "rate_limit_per_minute", "expires_at", "created_at", "created_by", "last_used_at", "revoked_at"]
+        return [
+            "name",
+            "display",
+            "scopes",
+            "rate_limit_per_minute",
+            "expires_at",
+            "created_at",
+            "created_by",
+            "last_used_at",
+            "revoked_at",
+        ]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -86,7 +96,12 @@ class ApiKeyAdmin(AdminRoleOnly, admin.ModelAdmin):
         )
         obj.pk = key.pk
         obj.refresh_from_db()
-        AuditEvent.objects.create(kind=AuditEvent.Kind.API_KEY_CREATED, actor=request.user, actor_label=request.user.get_username(), detail={"key": key.display, "scopes": key.scopes})
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.API_KEY_CREATED,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            detail={"key": key.display, "scopes": key.scopes},
+        )
         messages.warning(request, f"Copy this key now; it will not be shown again: {raw}")
 
     @admin.action(description="Revoke selected keys")
@@ -94,7 +109,12 @@ class ApiKeyAdmin(AdminRoleOnly, admin.ModelAdmin):
         count = 0
         for key in queryset.filter(revoked_at__isnull=True):
             key.revoke()
-            AuditEvent.objects.create(kind=AuditEvent.Kind.API_KEY_REVOKED, actor=request.user, actor_label=request.user.get_username(), detail={"key": key.display})
+            AuditEvent.objects.create(
+                kind=AuditEvent.Kind.API_KEY_REVOKED,
+                actor=request.user,
+                actor_label=request.user.get_username(),
+                detail={"key": key.display},
+            )
             count += 1
         self.message_user(request, f"Revoked {count} key(s).")
 

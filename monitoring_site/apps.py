@@ -15,4 +15,4 @@ class MonitoringSiteConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
-        from monitoring_site import signals  # noqa: F401
+        from monitoring_site import schema, signals  # noqa: F401

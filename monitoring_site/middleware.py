@@ -38,7 +38,12 @@ class RequestIdMiddleware:
                 request.method,
                 request.path,
                 response.status_code,
-                extra={"duration_ms": duration_ms, "status": response.status_code, "method": request.method, "path": request.path},
+                extra={
+                    "duration_ms": duration_ms,
+                    "status": response.status_code,
+                    "method": request.method,
+                    "path": request.path,
+                },
             )
             return response
         finally:
@@ -91,6 +96,8 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": "Database unavailable; retry later."}, status=503)
         else:
-            response = HttpResponse("Service temporarily unavailable; retry later.", status=503, content_type="text/plain")
+            response = HttpResponse(
+                "Service temporarily unavailable; retry later.", status=503, content_type="text/plain"
+            )
         response["Retry-After"] = retry_after
         return response

@@ -4,7 +4,9 @@ from monitoring_site.models import AuditEvent, HealthSample
 
 
 def failed_logins(since, until) -> int:
-    return AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN_FAILED, created_at__gte=since, created_at__lt=until).count()
+    return AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.LOGIN_FAILED, created_at__gte=since, created_at__lt=until
+    ).count()
 
 
 def audit_events(since, until, kind: str | None = None) -> int:

@@ -28,7 +28,8 @@ def scrub(value, depth: int = 0):
         return value
     if isinstance(value, dict):
         return {
-            k: SCRUBBED if isinstance(k, str) and SENSITIVE_KEY.search(k) else scrub(v, depth + 1) for k, v in value.items()
+            k: SCRUBBED if isinstance(k, str) and SENSITIVE_KEY.search(k) else scrub(v, depth + 1)
+            for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
         if len(value) == 2 and isinstance(value[0], str) and SENSITIVE_KEY.search(value[0]):

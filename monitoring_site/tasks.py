@@ -1,6 +1,7 @@
 from celery import shared_task
+
 from monitoring_site import health, retention
-from monitoring_site.models import Heartbeat, HealthSample
+from monitoring_site.models import HealthSample, Heartbeat
 
 
 @shared_task(ignore_result=True)

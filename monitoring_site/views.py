@@ -9,13 +9,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monitoring_site import health
-from monitoring_site.api_keys import IsServiceKey
 from monitoring_site.api import is_connection_error
+from monitoring_site.api_keys import IsServiceKey
 from monitoring_site.queues import queue_depths
 from monitoring_site.roles import is_admin
 
@@ -95,7 +96,13 @@ def _scheduled_runs() -> list[dict]:
     from django_celery_beat.models import PeriodicTask
 
     return [
-        {"name": t.name, "task": t.task, "enabled": t.enabled, "last_run_at": t.last_run_at, "total_run_count": t.total_run_count}
+        {
+            "name": t.name,
+            "task": t.task,
+            "enabled": t.enabled,
+            "last_run_at": t.last_run_at,
+            "total_run_count": t.total_run_count,
+        }
         for t in PeriodicTask.objects.order_by("name")
     ]
 
@@ -130,7 +137,9 @@ def server_error(request):
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": "Database unavailable; retry later."}, status=503)
         else:
-            response = HttpResponse("Service temporarily unavailable; retry later.", status=503, content_type="text/plain")
+            response = HttpResponse(
+                "Service temporarily unavailable; retry later.", status=503, content_type="text/plain"
+            )
         response["Retry-After"] = str(settings.DB_UNAVAILABLE_RETRY_AFTER)
         return response
     if request.path.startswith("/api/"):
@@ -138,11 +147,19 @@ def server_error(request):
     return HttpResponse("Internal server error.", status=500, content_type="text/plain")
 
 
+class AuthCheckSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    key = serializers.CharField(help_text="Prefix and last four characters.")
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
 class AuthCheckView(APIView):
-    """GET /api/v1/auth/check/: which key is this, and what may it do? (any valid key)"""
+    """Which key is this, and what may it do? Any valid key may ask."""
 
     permission_classes = [IsServiceKey]
 
+    @extend_schema(responses=AuthCheckSerializer)
     def get(self, request):
         key = request.auth
         return Response({"name": key.name, "key": key.display, "scopes": key.scopes, "expires_at": key.expires_at})

@@ -3,6 +3,11 @@
 Rows whose key (e.g. `event_id`) is already stored, or repeats inside the batch, are skipped by
 the database's unique constraint (`ON CONFLICT DO NOTHING`), so two concurrent retries of the same
 batch can never store an event twice. Rows with a NULL key are always inserted.
+
+A table partitioned by time cannot carry a unique index on the key alone (it must include the
+partition key), so such a model passes `key_model`: a small table whose primary key is the key.
+Keys are claimed there (`ON CONFLICT DO NOTHING ... RETURNING`) in the same statement that
+inserts only the rows whose key was claimed, which keeps concurrent retries exactly-once.
 """
 
 from django.db import connection, transaction
@@ -10,13 +15,32 @@ from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
 
-def insert_new_rows(model, rows: list[dict], key_field: str = "event_id") -> int:
-    """Insert rows (dicts of column attname -> value); return how many were actually inserted."""
+def insert_new_rows(model, rows: list[dict], key_field: str = "event_id", key_model=None) -> int:
+    """Insert rows (dicts of column attname -> value); return how many were actually inserted.
+
+    With `key_model`, key uniqueness is enforced by that model's primary key (named key_field)
+    instead of a unique constraint on `model`.
+    """
     if not rows:
         return 0
+    if key_model is not None:
+        rows = _first_per_key(rows, key_field)
     if connection.vendor == "postgresql":
-        return _insert_postgres(model, rows, key_field)
-    return _insert_generic(model, rows, key_field)
+        return _insert_postgres(model, rows, key_field, key_model)
+    return _insert_generic(model, rows, key_field, key_model)
+
+
+def _first_per_key(rows: list[dict], key_field: str) -> list[dict]:
+    seen: set = set()
+    kept = []
+    for row in rows:
+        key = row.get(key_field)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(row)
+    return kept
 
 
 def _columns(model, rows: list[dict]) -> list[str]:
@@ -37,17 +61,35 @@ def _adapt(value):
 SMALL_BATCH = 20
 
 
-def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
+def _copy(cursor, model, table: str, quoted: str, attnames: list[str], rows: list[dict]) -> None:
+    # Only JSON columns need the Jsonb wrapper; checking every value costs ~10 % of the COPY.
+    json_columns = [i for i, a in enumerate(attnames) if isinstance(model._meta.get_field(a), JSONField)]
+    with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[a] for a in attnames]
+            for i in json_columns:
+                values[i] = _adapt(values[i])
+            copy.write_row(values)
+
+
+def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     attnames = _columns(model, rows)
     quoted = ", ".join(connection.ops.quote_name(model._meta.get_field(a).column) for a in attnames)
-    conflict = _on_conflict(model, key_field)
-    if len(rows) <= SMALL_BATCH:
+    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    if key_model is None and len(rows) <= SMALL_BATCH:
         values = ", ".join(["(" + ", ".join(["%s"] * len(attnames)) + ")"] * len(rows))
+        params = [_adapt(row[a]) for row in rows for a in attnames]
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {values} {conflict}", [_adapt(row[a]) for row in rows for a in attnames])  # noqa: S608
+            cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {values} {_on_conflict(model, key_field)}", params)  # noqa: S608
             return cursor.rowcount
+    if key_model is not None and all(row.get(key_field) is None for row in rows):
+        # Nothing to deduplicate (the key lives in another table): COPY straight in, half the work.
+        with transaction.atomic(), connection.cursor() as cursor:
+            _copy(cursor, model, table, quoted, attnames, rows)
+        return len(rows)
     stage = connection.ops.quote_name(f"_stage_{model._meta.db_table}")
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         # Created once per connection (persistent connections), emptied at every commit.
         # INCLUDING IDENTITY: Django's auto ids are identity columns; without it the stage's
@@ -56,15 +98,16 @@ def _insert_postgres(model, rows: list[dict], key_field: str) -> int:
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608 (names come from model meta)
             f"(LIKE {table} INCLUDING DEFAULTS INCLUDING IDENTITY) ON COMMIT DELETE ROWS"
         )
-        # Only JSON columns need the Jsonb wrapper; checking every value costs ~10 % of the COPY.
-        json_columns = [i for i, a in enumerate(attnames) if isinstance(model._meta.get_field(a), JSONField)]
-        with cursor.cursor.copy(f"COPY {stage} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                values = [row[a] for a in attnames]
-                for i in json_columns:
-                    values[i] = _adapt(values[i])
-                copy.write_row(values)
-        cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
+        if nested:
+            # Inside an outer transaction ON COMMIT has not emptied the stage since the last call.
+            cursor.execute(f"TRUNCATE {stage}")
+        _copy(cursor, model, stage, quoted, attnames, rows)
+        if key_model is not None:
+            cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model))
+        else:
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {_on_conflict(model, key_field)}"
+            )  # noqa: S608
         return cursor.rowcount
 
 
@@ -75,6 +118,17 @@ def _on_conflict(model, key_field: str) -> str:
     return f"ON CONFLICT ({key_column}) DO NOTHING"
 
 
+def _claim_keys_sql(table: str, quoted: str, stage: str, key_column: str, key_model) -> str:
+    keys = connection.ops.quote_name(key_model._meta.db_table)
+    return (
+        f"WITH claimed AS (INSERT INTO {keys} ({key_column}) "  # noqa: S608
+        f"SELECT {key_column} FROM {stage} WHERE {key_column} IS NOT NULL "
+        f"ON CONFLICT DO NOTHING RETURNING {key_column}) "
+        f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} "
+        f"WHERE {key_column} IS NULL OR {key_column} IN (SELECT {key_column} FROM claimed)"
+    )
+
+
 def _partial_unique(model, key_field: str) -> bool:
     """True when the key is unique through a conditional UniqueConstraint (`... WHERE key IS NOT NULL`)."""
     for constraint in model._meta.constraints:
@@ -83,10 +137,11 @@ def _partial_unique(model, key_field: str) -> bool:
     return False
 
 
-def _insert_generic(model, rows: list[dict], key_field: str) -> int:
+def _insert_generic(model, rows: list[dict], key_field: str, key_model=None) -> int:
     with transaction.atomic():
         keys = [row[key_field] for row in rows if row.get(key_field) is not None]
-        seen = set(model._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
+        store = key_model or model
+        seen = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
         fresh = []
         for row in rows:
             key = row.get(key_field)
@@ -95,5 +150,12 @@ def _insert_generic(model, rows: list[dict], key_field: str) -> int:
                     continue
                 seen.add(key)
             fresh.append(model(**row))
+        if key_model is not None:
+            claimed = [
+                key_model(**{key_field: getattr(obj, key_field)})
+                for obj in fresh
+                if getattr(obj, key_field) is not None
+            ]
+            key_model._base_manager.bulk_create(claimed, batch_size=500)
         model._base_manager.bulk_create(fresh, batch_size=500)
         return len(fresh)

@@ -4,9 +4,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
-from rest_framework.response import Response
 
 from monitoring_site.api_keys import key_cache
 from monitoring_site.models import ApiKey, AuditEvent, hash_key

@@ -17,7 +17,9 @@ def database_down(monkeypatch):
     settings_dict = connections.settings["default"]
     if settings_dict["ENGINE"].endswith("sqlite3"):
         monkeypatch.setitem(settings_dict, "NAME", "/nonexistent-dir/db.sqlite3")
-        monkeypatch.setitem(settings_dict, "TEST", {**settings_dict.get("TEST", {}), "NAME": "/nonexistent-dir/db.sqlite3"})
+        monkeypatch.setitem(
+            settings_dict, "TEST", {**settings_dict.get("TEST", {}), "NAME": "/nonexistent-dir/db.sqlite3"}
+        )
     else:
         monkeypatch.setitem(settings_dict, "PORT", CLOSED_PORT)
         monkeypatch.setitem(settings_dict, "HOST", "127.0.0.1")

@@ -19,12 +19,16 @@ class Command(BaseCommand):
         wanted = [s.strip() for s in scopes.split(",") if s.strip()]
         unknown = sorted(set(wanted) - set(SCOPES))
         if not wanted or unknown:
-            raise CommandError(f"Unknown or missing scopes: {', '.join(unknown) or '(none given)'}. Valid: {', '.join(SCOPES)}")
+            raise CommandError(
+                f"Unknown or missing scopes: {', '.join(unknown) or '(none given)'}. Valid: {', '.join(SCOPES)}"
+            )
         if not name.strip():
             raise CommandError("NAME must not be empty.")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         key, raw = ApiKey.issue(name.strip(), wanted, expires_at=expires_at, rate_limit_per_minute=rate_limit)
-        AuditEvent.objects.create(kind=AuditEvent.Kind.API_KEY_CREATED, actor_label="manage.py", detail={"key": key.display, "scopes": wanted})
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.API_KEY_CREATED, actor_label="manage.py", detail={"key": key.display, "scopes": wanted}
+        )
         self.stdout.write(f"Created API key {key.display} for {key.name!r} with scopes {', '.join(wanted)}.")
         self.stdout.write("Store it now; only its hash is kept:")
         self.stdout.write(raw)

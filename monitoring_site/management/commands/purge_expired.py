@@ -11,6 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run, **options):
         verb = "would delete" if dry_run else "deleted"
-        for app, module in modules("retention"):
+        for _app, module in modules("retention"):
             for table, count in module.purge(dry_run=dry_run).items():
                 self.stdout.write(f"{table}: {verb} {count} rows")

@@ -1,0 +1,77 @@
+"""Usage analytics from stored data: active users, sessions, AI calls, exports per day.
+
+AI calls are read from the ailogs app lazily (that app may land after this one): without it
+those figures are empty rather than an error. Logins of this site's users are recorded as the
+`user_logins` metric (metrics.signals), one sample per login tagged with the user id.
+"""
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from metrics.models import MetricSample
+from monitoring_site.models import AuditEvent
+
+LOGIN_METRIC = "user_logins"
+AI_CALL_FIELDS = {"function", "session_id", "user_id", "timestamp", "status"}
+
+
+def ai_calls_model():
+    """The ailogs model holding one row per AI call, or None while that app has none."""
+    if not apps.is_installed("ailogs"):
+        return None
+    for model in apps.get_app_config("ailogs").get_models():
+        if AI_CALL_FIELDS <= {f.name for f in model._meta.concrete_fields}:
+            return model
+    return None
+
+
+def _ai_calls(since, until):
+    model = ai_calls_model()
+    return None if model is None else model.objects.filter(timestamp__gte=since, timestamp__lt=until)
+
+
+def _per_day(queryset, field: str, **aggregates) -> dict:
+    rows = queryset.annotate(day=TruncDate(field)).values("day").annotate(**aggregates).order_by("day")
+    return {row.pop("day"): row for row in rows}
+
+
+def daily_active_users(since, until) -> list[dict]:
+    """[{day, ai_users, site_users}]: distinct end users of AI calls and distinct users signing in here."""
+    calls = _ai_calls(since, until)
+    ai = (
+        {}
+        if calls is None
+        else _per_day(calls.exclude(user_id=""), "timestamp", ai_users=Count("user_id", distinct=True))
+    )
+    logins = MetricSample.objects.filter(name=LOGIN_METRIC, timestamp__gte=since, timestamp__lt=until)
+    site = _per_day(logins, "timestamp", site_users=Count("tags__user", distinct=True))
+    return [
+        {
+            "day": day,
+            "ai_users": ai.get(day, {}).get("ai_users", 0),
+            "site_users": site.get(day, {}).get("site_users", 0),
+        }
+        for day in sorted(set(ai) | set(site))
+    ]
+
+
+def sessions_per_day(since, until) -> list[dict]:
+    calls = _ai_calls(since, until)
+    if calls is None:
+        return []
+    rows = _per_day(calls.exclude(session_id=""), "timestamp", sessions=Count("session_id", distinct=True))
+    return [{"day": day, **values} for day, values in rows.items()]
+
+
+def ai_calls_by_function(since, until) -> list[dict]:
+    calls = _ai_calls(since, until)
+    if calls is None:
+        return []
+    rows = calls.values("function").annotate(calls=Count("pk"), errors=Count("pk", filter=~Q(status="success")))
+    return list(rows.order_by("-calls", "function"))
+
+
+def exports_per_day(since, until) -> list[dict]:
+    exports = AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT, created_at__gte=since, created_at__lt=until)
+    return [{"day": day, **values} for day, values in _per_day(exports, "created_at", exports=Count("pk")).items()]

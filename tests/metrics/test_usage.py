@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from metrics import queries, usage
+from monitoring_site.models import AuditEvent
+
+
+def test_logins_count_as_daily_active_site_users(alice, mo, client, now):
+    for user in (alice, alice, mo):
+        client.force_login(user)
+        client.logout()
+    days = queries.daily_active_users(now - timedelta(days=1), now + timedelta(minutes=1))
+    assert days == [{"day": now.date(), "ai_users": 0, "site_users": 2}]
+
+
+def test_exports_are_counted_per_day(db, now):
+    AuditEvent.objects.create(kind=AuditEvent.Kind.EXPORT, created_at=now - timedelta(days=1))
+    AuditEvent.objects.create(kind=AuditEvent.Kind.EXPORT, created_at=now)
+    AuditEvent.objects.create(kind=AuditEvent.Kind.EXPORT, created_at=now)
+    AuditEvent.objects.create(kind=AuditEvent.Kind.LOGIN_FAILED, created_at=now)
+    rows = queries.exports_per_day(now - timedelta(days=2), now + timedelta(seconds=1))
+    assert [r["exports"] for r in rows] == [1, 2]
+
+
+def test_ai_figures_are_empty_while_ailogs_has_no_call_model(db, now, monkeypatch):
+    monkeypatch.setattr(usage, "ai_calls_model", lambda: None)
+    assert queries.sessions_per_day(now - timedelta(days=1), now) == []
+    assert queries.ai_calls_by_function(now - timedelta(days=1), now) == []
