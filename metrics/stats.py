@@ -149,9 +149,20 @@ def merged_fast(blobs) -> LogHistogram:
 
 
 def _add_raw(part: Part, queryset) -> None:
+    if connection.vendor == "postgresql":
+        _add_raw_bucketed(part, queryset)
+        return
     totals = queryset.aggregate(n=Count("id"), total=Sum("value"), low=Min("value"), high=Max("value"))
     if totals["n"]:
         part.add(totals["n"], totals["total"], totals["low"], totals["high"], raw_histogram(queryset))
+
+
+def _add_raw_bucketed(part: Part, queryset) -> None:
+    """One scan: per histogram bucket its count, sum, min and max, combined here."""
+    for sign, index, count, total, low, high in _bucketed(queryset, ", sum(value), min(value), max(value)"):
+        histogram = LogHistogram()
+        add_bucket(histogram, sign, index, count)
+        part.add(count, total, low, high, histogram)
 
 
 _BUCKET_COLUMNS = (
@@ -164,15 +175,19 @@ def raw_histogram(queryset) -> LogHistogram:
     """Histogram of `value` over the queryset; bucketed inside PostgreSQL, so no rows travel."""
     if connection.vendor != "postgresql":
         return LogHistogram.of(queryset.values_list("value", flat=True).iterator(chunk_size=10_000))
+    histogram = LogHistogram()
+    for sign, index, count in _bucketed(queryset):
+        add_bucket(histogram, sign, index, count)
+    return histogram
+
+
+def _bucketed(queryset, extra_columns: str = "") -> list[tuple]:
     sql, params = queryset.order_by().values("value").query.sql_with_params()
     # Django-generated SQL, values passed as parameters
-    bucketed = f"SELECT {_BUCKET_COLUMNS} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
-    histogram = LogHistogram()
+    bucketed = f"SELECT {_BUCKET_COLUMNS}{extra_columns} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(bucketed, [_MIN_MAGNITUDE, _MIN_MAGNITUDE, _LOG_GAMMA, *params])
-        for sign, index, count in cursor.fetchall():
-            add_bucket(histogram, sign, index, count)
-    return histogram
+        return cursor.fetchall()
 
 
 def add_bucket(histogram: LogHistogram, sign: int, index: int, count: int) -> None:
