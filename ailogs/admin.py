@@ -1,1 +1,67 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+from django.urls import path
+
+from ailogs.export import csv_response
+from ailogs.models import AiCall, AiCallHourly, ModelPrice
+from ailogs.pricing import clear_cache
+from monitoring_site.admin import AdminRoleOnly, ReadOnlyAdmin
+from monitoring_site.models import AuditEvent
+
+
+@admin.register(AiCall)
+class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["timestamp", "function", "model", "provider", "status", "duration_ms", "total_tokens", "cost_usd", "cost_source", "tenant"]
+    list_filter = ["status", "provider", "model", "function", "tenant", "cost_source"]
+    date_hierarchy = "timestamp"
+    # Exact matches only ("="): ids and hashes are looked up whole, never by substring.
+    search_fields = ["=trace_id", "=session_id", "=user_id", "=input_hash", "=event_id"]
+    search_help_text = "Exact trace, session or user id, input hash or event id."
+    show_full_result_count = False  # count(*) over millions of rows on every page view is slow
+    list_per_page = 100
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retention deletes; a hand delete would also leave rollups stale
+
+    def get_urls(self):
+        export = path("export/", self.admin_site.admin_view(self.export_view), name="ailogs_aicall_export")
+        return [export, *super().get_urls()]
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.EXPORT,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            ip_address=request.META.get("REMOTE_ADDR"),
+            detail={"what": "ai calls", "filters": request.GET.dict()},
+        )
+        return csv_response(queryset)
+
+
+@admin.register(AiCallHourly)
+class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["hour", "model", "function", "provider", "tenant", "status", "count", "total_tokens", "cost_usd", "unpriced"]
+    list_filter = ["status", "provider", "model"]
+    date_hierarchy = "hour"
+    show_full_result_count = False
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(AdminRoleOnly, admin.ModelAdmin):
+    list_display = ["pattern", "provider", "effective_from", "input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "updated_at"]
+    list_filter = ["provider"]
+    search_fields = ["pattern"]
+    fieldsets = [
+        (None, {"fields": ["provider", "pattern", "effective_from", "notes"]}),
+        ("USD per million tokens", {"fields": ["input_per_mtok", "output_per_mtok", "cached_input_per_mtok"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clear_cache()  # this process at once; the others within AILOGS_PRICE_CACHE_SECONDS
+        AuditEvent.objects.create(kind=AuditEvent.Kind.CONFIG_CHANGED, actor=request.user, actor_label=request.user.get_username(), detail={"model price": str(obj)})

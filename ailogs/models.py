@@ -1,1 +1,154 @@
-from django.db import models  # noqa: F401
+"""AI calls as ingested, their hourly rollups, and the model price table they are costed from."""
+
+import fnmatch
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+OUTPUT_PREVIEW_CHARS = 500
+METADATA_MAX_BYTES = 8 * 1024
+
+
+class Status(models.TextChoices):
+    SUCCESS = "success"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+
+class CostSource(models.TextChoices):
+    REPORTED = "reported", "reported by the client"
+    COMPUTED = "computed", "computed from the price table"
+    UNPRICED = "unpriced", "no price known for the model"
+
+
+class AiCall(models.Model):
+    """One call to a model. Written by COPY in batches (ailogs.ingest), never edited afterwards."""
+
+    event_id = models.UUIDField(null=True, blank=True, help_text="Client-chosen id; a repeat is a duplicate.")
+    timestamp = models.DateTimeField(default=timezone.now)
+    function = models.CharField(max_length=100)
+    provider = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCESS)
+    duration_ms = models.FloatField()
+    prompt_tokens = models.IntegerField(default=0)
+    completion_tokens = models.IntegerField(default=0)
+    total_tokens = models.IntegerField(default=0)
+    cost_usd = models.FloatField(null=True, blank=True, help_text="Null when unpriced: never a silent $0.")
+    cost_source = models.CharField(max_length=10, choices=CostSource.choices, default=CostSource.UNPRICED)
+    input_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the input; the input is never stored.")
+    output_preview = models.TextField(blank=True)
+    error_message = models.TextField(blank=True)
+    user_id = models.CharField(max_length=255, blank=True)
+    session_id = models.CharField(max_length=255, blank=True)
+    tenant = models.CharField(max_length=100, blank=True)
+    actor_type = models.CharField(max_length=50, blank=True)
+    trace_id = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "AI call"
+        constraints = [
+            # Idempotency under concurrent retries: insert_new_rows does ON CONFLICT DO NOTHING on it.
+            models.UniqueConstraint(fields=["event_id"], condition=Q(event_id__isnull=False), name="ailogs_aicall_event_id_uniq"),
+        ]
+        # Few on purpose: each secondary btree costs COPY speed (docs/performance.md: 3 btrees
+        # halved it). Long windows are served by AiCallHourly; these serve short raw windows.
+        indexes = [
+            # window_stats / list / rollup of an hour, any filter (provider, tenant, status ride on it)
+            models.Index(fields=["timestamp"], name="ailogs_call_ts"),
+            # alerts and stats per model over recent minutes; list filtered by model
+            models.Index(fields=["model", "timestamp"], name="ailogs_call_model_ts"),
+            # success rate per function, list filtered by function
+            models.Index(fields=["function", "timestamp"], name="ailogs_call_function_ts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.model} {self.status} at {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.status != Status.SUCCESS
+
+
+class AiCallHourly(models.Model):
+    """Per hour x dimensions: sums and a mergeable duration histogram (LogHistogram JSON).
+
+    Rebuilt from raw rows by ailogs.rollup (idempotent) and kept after the raw rows are purged,
+    so long-window stats and the Prometheus counters never scan, or lose, raw rows.
+    """
+
+    hour = models.DateTimeField()
+    model = models.CharField(max_length=100, blank=True)
+    function = models.CharField(max_length=100)
+    provider = models.CharField(max_length=50, blank=True)
+    tenant = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    count = models.IntegerField()
+    prompt_tokens = models.BigIntegerField(default=0)
+    completion_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    cost_usd = models.FloatField(default=0.0)
+    unpriced = models.IntegerField(default=0)
+    duration_sum = models.FloatField(default=0.0)
+    histogram = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "AI call hourly rollup"
+        constraints = [
+            # Also the index of every stats query: window ranges on hour.
+            models.UniqueConstraint(fields=["hour", "model", "function", "provider", "tenant", "status"], name="ailogs_hourly_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.model} {self.function} {self.status}: {self.count}"
+
+
+class RollupState(models.Model):
+    """Singleton: the highest raw id the rollup has seen and when it ran (stats trust rollups up to then)."""
+
+    last_id = models.BigIntegerField(default=0)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rolled up to id {self.last_id} at {self.ran_at}"
+
+
+class ModelPrice(models.Model):
+    """USD per million tokens for models matching `pattern` from `effective_from` on."""
+
+    provider = models.CharField(max_length=50, blank=True, help_text="Blank matches any provider.")
+    pattern = models.CharField(max_length=100, help_text="Model name, or a glob such as gpt-4o-mini-*.")
+    effective_from = models.DateField(default=date(2024, 1, 1))
+    input_per_mtok = models.DecimalField("input $/1M tokens", max_digits=12, decimal_places=6)
+    output_per_mtok = models.DecimalField("output $/1M tokens", max_digits=12, decimal_places=6)
+    cached_input_per_mtok = models.DecimalField("cached input $/1M tokens", max_digits=12, decimal_places=6, null=True, blank=True)
+    notes = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "pattern", "effective_from"], name="ailogs_price_version"),
+        ]
+        ordering = ["provider", "pattern", "-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.provider or '*'}/{self.pattern} from {self.effective_from}"
+
+    def matches(self, provider: str, model: str) -> bool:
+        if self.provider and provider and self.provider.lower() != provider.lower():
+            return False
+        return fnmatch.fnmatchcase(model.lower(), self.pattern.lower())
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Exact names beat globs; longer globs beat shorter ones; a named provider beats blank."""
+        return (0 if "*" in self.pattern or "?" in self.pattern else 1, len(self.pattern.rstrip("*")) * 2 + bool(self.provider))
+
+    def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
+        cached = min(max(cached_tokens, 0), prompt_tokens)
+        cached_rate = self.cached_input_per_mtok if self.cached_input_per_mtok is not None else self.input_per_mtok
+        micro = (prompt_tokens - cached) * float(self.input_per_mtok) + cached * float(cached_rate) + completion_tokens * float(self.output_per_mtok)
+        return round(micro / 1_000_000, 10)

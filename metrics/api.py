@@ -1,12 +1,13 @@
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics import ingest, stats
-from metrics.serializers import IngestResultSerializer, MetricSampleSerializer, SummarySerializer
 from metrics.windows import parse_window
+from monitoring_site.schema import ingest_schema, window_parameter
 
 TAG_PREFIX = "tag."
 
@@ -17,11 +18,7 @@ class MetricIngestView(APIView):
 
     required_scopes = {"POST": "metrics:write"}
 
-    @extend_schema(
-        request=MetricSampleSerializer(many=True),
-        responses={201: IngestResultSerializer, 207: IngestResultSerializer, 400: IngestResultSerializer},
-        description="One sample object or a list of up to 1,000.",
-    )
+    @ingest_schema
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
@@ -42,12 +39,9 @@ class MetricSummaryView(APIView):
     required_scopes = {"GET": "metrics:read"}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("name", str, required=True),
-            OpenApiParameter("window", str, description="e.g. 15m, 1h, 24h, 7d, 365d (default 24h)"),
-            OpenApiParameter("tag.KEY", str, description="Only samples with tag KEY equal to this value (repeatable)."),
-        ],
-        responses={200: SummarySerializer},
+        parameters=[OpenApiParameter("name", str, required=True), window_parameter()],
+        responses=OpenApiTypes.OBJECT,
+        description="Tag filters as tag.KEY=VALUE query parameters.",
     )
     def get(self, request):
         name = request.query_params.get("name", "")

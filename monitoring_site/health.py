@@ -97,11 +97,26 @@ def check_broker() -> dict:
 def check_scheduler() -> dict:
     from monitoring_site.models import Heartbeat
 
-    beat = Heartbeat.objects.filter(name="scheduler").first()
+    beats = dict(Heartbeat.objects.filter(name__in=("scheduler", "alerts.evaluate")).values_list("name", "last_run"))
+    beat = beats.get("scheduler")
     if beat is None:
         return {"status": "never_run", "last_run": None}
-    stale = timezone.now() - beat.last_run > settings.SCHEDULER_STALE_AFTER
-    return {"status": "stale" if stale else "ok", "last_run": beat.last_run.isoformat()}
+    # Alert evaluation is the dead man's switch too: with rules to evaluate, it must have run lately.
+    evaluated = beats.get("alerts.evaluate")
+    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
+    stale = beat < late or (evaluated < late if evaluated else _enabled_alert_rules())
+    return {
+        "status": "stale" if stale else "ok",
+        "last_run": beat.isoformat(),
+        "alerts_evaluated": evaluated.isoformat() if evaluated else None,
+    }
+
+
+def _enabled_alert_rules() -> bool:
+    try:
+        return apps.get_model("alerts", "AlertRule").objects.filter(enabled=True).exists()
+    except LookupError:
+        return False
 
 
 def notification_channel_count() -> int | None:

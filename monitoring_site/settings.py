@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -122,12 +123,13 @@ else:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -308,6 +310,15 @@ init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=S
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# --- ailogs ---
+AILOGS_MAX_BATCH = env.int("AILOGS_MAX_BATCH", default=1000)
+AILOGS_PRICE_CACHE_SECONDS = env.int("AILOGS_PRICE_CACHE_SECONDS", default=60)
+# Events stamped further ahead than this are rejected (client clocks drift, but not by days).
+AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
+# Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
+AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
+AILOGS_ROLLUP_SECONDS = env.float("AILOGS_ROLLUP_SECONDS", default=60.0)
+
 # --- metrics ----------------------------------------------------------------------------------
 # Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.
 METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=6)
@@ -318,3 +329,32 @@ METRICS_REQUEST_FLUSH_SECONDS = env.int("METRICS_REQUEST_FLUSH_SECONDS", default
 METRICS_REQUEST_MAX_KEYS = env.int("METRICS_REQUEST_MAX_KEYS", default=2000)
 METRICS_ROLLUP_HOURS = env.int("METRICS_ROLLUP_HOURS", default=3)
 METRICS_PARTITIONS_AHEAD_DAYS = env.int("METRICS_PARTITIONS_AHEAD_DAYS", default=7)
+
+# --- feedback ---
+# Public widget endpoint: small bodies, a per-site-and-address rate limit, and bot traps (docs/feedback.md).
+FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=16 * 1024)
+FEEDBACK_RATE_PER_MINUTE = env.int("FEEDBACK_RATE_PER_MINUTE", default=5)
+FEEDBACK_RATE_PER_DAY = env.int("FEEDBACK_RATE_PER_DAY", default=50)
+# All addresses together, per site: caps a flood from many addresses (a botnet, forged Origins).
+FEEDBACK_SITE_RATE_PER_MINUTE = env.int("FEEDBACK_SITE_RATE_PER_MINUTE", default=120)
+FEEDBACK_MIN_SUBMIT_SECONDS = env.float("FEEDBACK_MIN_SUBMIT_SECONDS", default=2.0)
+FEEDBACK_TOKEN_MAX_AGE_SECONDS = env.int("FEEDBACK_TOKEN_MAX_AGE_SECONDS", default=24 * 3600)
+FEEDBACK_REQUIRE_TOKEN = env.bool("FEEDBACK_REQUIRE_TOKEN", default=False)
+FEEDBACK_MAX_LINKS = env.int("FEEDBACK_MAX_LINKS", default=3)
+FEEDBACK_DUPLICATE_WINDOW_MINUTES = env.int("FEEDBACK_DUPLICATE_WINDOW_MINUTES", default=10)
+FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above
+# The widget endpoint only needs these; nothing else is answered cross-origin.
+CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
+CORS_ALLOW_HEADERS = ["content-type"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget reads it to tell people when to retry after a 429
+
+# --- alerts -----------------------------------------------------------------------------------
+# Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
+# NOTIFY_MAX_RETRIES retries; MAX stays far below the broker's visibility timeout (3600 s).
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.float("NOTIFY_RETRY_BASE_SECONDS", default=2.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=300.0)
+PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pagerduty.com/v2/enqueue")
+ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
+# Alert and channel severities share one choice set: one name in the OpenAPI schema.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["AlertSeverityEnum"] = "alerts.models.Severity"

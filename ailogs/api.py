@@ -1,0 +1,102 @@
+"""/api/v1/ai-logs/: ingest (POST), list (GET) and stats (GET stats/)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ailogs import queries
+from ailogs.ingest import ingest
+from ailogs.models import AiCall
+from ailogs.serializers import AiCallSerializer
+from monitoring_site.schema import ingest_schema, window_parameter
+
+WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-timestamp"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _moment(params, name: str) -> datetime | None:
+    value = params.get(name)
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValidationError({name: ["Datetime has wrong format. Use ISO 8601."]})
+    return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.utc)
+
+
+def _filters(params) -> dict:
+    return {name: params[name] for name in queries.FILTERS if params.get(name)}
+
+
+class AiLogsView(ListAPIView):
+    required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
+    serializer_class = AiCallSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        params = self.request.query_params
+        qs = queries.filtered(AiCall.objects.all(), _filters(params))
+        since, until = _moment(params, "since"), _moment(params, "until")
+        if since:
+            qs = qs.filter(timestamp__gte=since)
+        if until:
+            qs = qs.filter(timestamp__lt=until)
+        return qs
+
+    @ingest_schema
+    def post(self, request):
+        items = request.data if isinstance(request.data, list) else [request.data]
+        if not items:
+            return Response({"detail": "Send one event object or a non-empty list of them."}, status=400)
+        if len(items) > settings.AILOGS_MAX_BATCH:
+            return Response({"detail": f"At most {settings.AILOGS_MAX_BATCH} events per request."}, status=400)
+        body = ingest(items)
+        if not body["errors"]:
+            return Response(body, status=status.HTTP_201_CREATED)
+        valid = len(items) - len(body["errors"])
+        return Response(body, status=status.HTTP_207_MULTI_STATUS if valid else status.HTTP_400_BAD_REQUEST)
+
+
+class AiLogStatsView(APIView):
+    required_scopes = {"GET": "ailogs:read"}
+
+    @extend_schema(
+        parameters=[
+            window_parameter(),
+            OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
+            *[OpenApiParameter(name, str) for name in ("function", "model", "provider", "status", "tenant")],
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        params = request.query_params
+        window = params.get("window", "24h")
+        if window not in WINDOWS:
+            raise ValidationError({"window": [f"Choose one of {', '.join(WINDOWS)}."]})
+        group_by = params.get("group_by") or None
+        if group_by and group_by not in ("model", "function", "provider", "tenant"):
+            raise ValidationError({"group_by": ["Choose one of model, function, provider, tenant."]})
+        until = timezone.now()
+        since = until - WINDOWS[window]
+        filters = _filters(params)
+        body = {"window": window, "since": since, "until": until, "group_by": group_by, **queries.window_stats(since, until, filters)}
+        if group_by:
+            groups = queries.grouped_stats(since, until, group_by, filters)
+            body["groups"] = [{group_by: key, **stats} for key, stats in groups.items()]
+        return Response(body)

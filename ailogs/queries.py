@@ -1,0 +1,216 @@
+"""Read functions over AI calls for the API, the dashboard and alerts (the cross-app contract).
+
+Short windows (<= AILOGS_EXACT_WINDOW_HOURS) are answered exactly from raw rows with
+percentile_cont. Longer ones merge hourly rollups for whole hours already rolled up and add raw
+rows for the partial hours at both ends, so a 24 h window over millions of calls reads a few
+thousand rollup rows instead (percentiles then within 1 % of the exact value).
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncHour
+
+from ailogs.models import AiCall, AiCallHourly, CostSource, Status
+from ailogs.rollup import ceil_hour, floor_hour, histograms_by, rolled_through
+from monitoring_site.lib.histogram import LogHistogram
+from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
+
+FILTERS = ("model", "function", "provider", "tenant", "status")
+GROUPS = ("model", "function", "provider", "tenant", "status")
+
+
+class Totals:
+    """Running sums for one group; `as_dict()` gives the SPEC stats shape."""
+
+    def __init__(self) -> None:
+        self.count = self.errors = self.unpriced = 0
+        self.prompt_tokens = self.completion_tokens = self.total_tokens = 0
+        self.cost_usd = self.duration_sum = 0.0
+        self.histogram = LogHistogram()
+        self.exact: list | None = None
+
+    def add(self, status: str, n: int, pt, ct, tt, cost, unpriced, duration_sum) -> None:
+        self.count += n
+        self.errors += n if status != Status.SUCCESS else 0
+        self.prompt_tokens += pt or 0
+        self.completion_tokens += ct or 0
+        self.total_tokens += tt or 0
+        self.cost_usd += cost or 0.0
+        self.unpriced += unpriced or 0
+        self.duration_sum += duration_sum or 0.0
+
+    def as_dict(self) -> dict:
+        if self.exact is not None:
+            p50, p95, p99 = self.exact
+        else:
+            p50, p95, p99 = (self.histogram.quantile(q) for q in (0.5, 0.95, 0.99))
+        return {
+            "count": self.count,
+            "errors": self.errors,
+            "error_rate": round(100.0 * self.errors / self.count, 4) if self.count else 0.0,
+            "duration_ms": {"avg": _round(self.duration_sum / self.count if self.count else None), "p50": _round(p50), "p95": _round(p95), "p99": _round(p99)},
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "unpriced": self.unpriced,
+        }
+
+
+def _round(value):
+    return None if value is None else round(value, 3)
+
+
+def filtered(queryset, filters: dict | None):
+    for name in FILTERS:
+        value = (filters or {}).get(name)
+        if value:
+            queryset = queryset.filter(**{name: value})
+    return queryset
+
+
+def _plan(since: datetime, until: datetime):
+    """Split a window into raw ranges and one whole-hour rollup range (or None)."""
+    if until - since <= timedelta(hours=settings.AILOGS_EXACT_WINDOW_HOURS):
+        return [(since, until)], None
+    frontier = rolled_through()
+    start, end = ceil_hour(since), floor_hour(until)
+    if frontier is None or min(end, frontier) <= start:
+        return [(since, until)], None
+    end = min(end, frontier)
+    return [(since, start), (end, until)], (start, end)
+
+
+def _raw(since_until: list, filters: dict | None):
+    q = Q()
+    for since, until in since_until:
+        if since < until:
+            q |= Q(timestamp__gte=since, timestamp__lt=until)
+    return filtered(AiCall.objects.filter(q), filters).order_by() if q else AiCall.objects.none()
+
+
+def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None) -> dict[tuple, Totals]:
+    """Totals per value of `dims` (a tuple of GROUPS names, optionally starting with "hour")."""
+    ranges, rolled = _plan(since, until)
+    totals: dict[tuple, Totals] = defaultdict(Totals)
+    raw = _raw(ranges, filters)
+    if "hour" in dims:
+        raw = raw.annotate(hour=TruncHour("timestamp"))
+    _add_raw(totals, raw, dims)
+    if rolled is None:
+        _exact_percentiles(totals, raw, dims)
+        return totals
+    for key, histogram in histograms_by(raw, dims).items():
+        totals[key].histogram.merge(histogram)
+    _add_rollups(totals, filtered(AiCallHourly.objects.filter(hour__gte=rolled[0], hour__lt=rolled[1]), filters), dims)
+    return totals
+
+
+def _add_raw(totals: dict, raw, dims: tuple) -> None:
+    rows = raw.values(*dims, "status").annotate(
+        n=Count("id"),
+        pt=Sum("prompt_tokens"),
+        ct=Sum("completion_tokens"),
+        tt=Sum("total_tokens"),
+        cost=Sum("cost_usd"),
+        unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
+        dur=Sum("duration_ms"),
+    )
+    for r in rows:
+        totals[tuple(r[d] for d in dims)].add(r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"])
+
+
+def _add_rollups(totals: dict, rollups, dims: tuple) -> None:
+    fields = ("status", "count", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "unpriced", "duration_sum", "histogram")
+    for row in rollups.order_by().values_list(*dims, *fields):
+        key, values = tuple(row[: len(dims)]), row[len(dims) :]
+        group = totals[key]
+        group.add(*values[:-1])
+        group.histogram.merge(LogHistogram.from_json(values[-1]))
+
+
+def _exact_percentiles(totals: dict, raw, dims: tuple) -> None:
+    if not dims:
+        if totals:
+            totals[()].exact = percentiles(raw, "duration_ms")
+        return
+    if len(dims) == 1:
+        for value, result in grouped_percentiles(raw, dims[0], "duration_ms").items():
+            totals[(value,)].exact = result
+        return
+    for key, histogram in histograms_by(raw, dims).items():  # series: per-hour histograms are enough
+        totals[key].histogram = histogram
+
+
+# --- the cross-app contract ----------------------------------------------------------------------
+
+
+def window_stats(since: datetime, until: datetime, filters: dict | None = None) -> dict:
+    """count, errors, error_rate (%), duration_ms {avg,p50,p95,p99}, tokens, cost_usd, unpriced."""
+    return collect(since, until, (), filters).get((), Totals()).as_dict()
+
+
+def active_sessions(since: datetime, until: datetime) -> int:
+    """Distinct non-empty session ids seen in the window."""
+    qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(session_id="")
+    return qs.order_by().values("session_id").distinct().count()
+
+
+# --- for the API and the dashboard ---------------------------------------------------------------
+
+
+def grouped_stats(since: datetime, until: datetime, group_by: str, filters: dict | None = None) -> dict[str, dict]:
+    """{group value: stats} for group_by in GROUPS, largest groups first."""
+    totals = collect(since, until, (group_by,), filters)
+    ordered = sorted(totals.items(), key=lambda item: -item[1].count)
+    return {key[0]: group.as_dict() for key, group in ordered}
+
+
+def hourly_series(since: datetime, until: datetime, group_by: str | None = None, filters: dict | None = None) -> list[dict]:
+    """One point per hour (and group): the stats shape plus "hour" (and "group").
+
+    Serves error rate, p50/p95/p99, tokens by model and cost per hour by tenant charts.
+    """
+    dims = ("hour", group_by) if group_by else ("hour",)
+    points = []
+    for key, group in sorted(collect(since, until, dims, filters).items(), key=lambda item: (item[0][0], str(item[0][1:]))):
+        point = {"hour": key[0], **group.as_dict()}
+        if group_by:
+            point["group"] = key[1]
+        points.append(point)
+    return points
+
+
+def success_rate_by_function(since: datetime, until: datetime, filters: dict | None = None) -> dict[str, float]:
+    return {name: round(100.0 - stats["error_rate"], 4) for name, stats in grouped_stats(since, until, "function", filters).items()}
+
+
+def cost_by_actor_type(since: datetime, until: datetime) -> dict[str, float]:
+    """Actor type is not a rollup dimension (it would multiply rollup rows); fine for days, not months."""
+    rows = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).order_by().values("actor_type").annotate(cost=Sum("cost_usd"))
+    return {r["actor_type"]: round(r["cost"] or 0.0, 6) for r in rows}
+
+
+def top_errors(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
+    """Most frequent error messages with function, model, count and last seen."""
+    rows = (
+        AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until)
+        .exclude(status=Status.SUCCESS)
+        .order_by()
+        .values("error_message", "function", "model")
+        .annotate(count=Count("id"), last_seen=Max("timestamp"))
+        .order_by("-count", "-last_seen")[:limit]
+    )
+    return list(rows)
+
+
+def repeated_input_share(since: datetime, until: datetime) -> dict:
+    """How many calls repeat an input already seen in the window (a cache would have served them)."""
+    qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(input_hash="").order_by()
+    hashed = qs.count()
+    distinct = qs.values("input_hash").distinct().count()
+    repeated = hashed - distinct
+    return {"hashed": hashed, "repeated": repeated, "share": round(100.0 * repeated / hashed, 4) if hashed else 0.0}

@@ -1,0 +1,145 @@
+"""What an alert rule can watch: each catalog key (SPEC section 6) is a small function.
+
+An evaluator takes the rule's filters and a window and returns a Measurement: the value and how
+many samples it rests on, so a rule's `min_samples` can ignore "1 error out of 2 calls".
+Other apps are read only through their `queries` modules, imported lazily so that alerts works
+(with "no data") while an app is absent.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
+AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float | None
+    samples: int
+    note: str = ""
+
+
+class SourceUnavailable(Exception):
+    """The app that owns the data is not installed (yet)."""
+
+
+def _queries(app: str):
+    try:
+        return importlib.import_module(f"{app}.queries")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (app, f"{app}.queries"):
+            raise
+        raise SourceUnavailable(f"{app}.queries is not available") from None
+
+
+def _ailogs_filters(filters: dict) -> dict:
+    return {k: filters[k] for k in AILOGS_FILTERS if filters.get(k) not in (None, "")}
+
+
+def _ai_stat(pick: Callable[[dict], float | None]):
+    def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
+        stats = _queries("ailogs").window_stats(since, until, _ailogs_filters(filters) or None)
+        count = stats.get("count") or 0
+        return Measurement(pick(stats) if count else None, count)
+
+    return evaluate
+
+
+def _http_stat(key: str):
+    def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
+        summary = _queries("metrics").http_summary(since, until, route=filters.get("route"))
+        requests = summary.get("requests") or 0
+        return Measurement(summary.get(key) if requests else None, requests)
+
+    return evaluate
+
+
+def _metric(name: str, default_aggregation: str):
+    def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
+        value, samples = _queries("metrics").aggregate(
+            name, since, until, aggregation or default_aggregation, tags=filters.get("tags") or None
+        )
+        return Measurement(value, samples)
+
+    return evaluate
+
+
+def _counter(name: str):
+    """Counters sum over the window; an empty window means zero, not "no data"."""
+    inner = _metric(name, "sum")
+
+    def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
+        result = inner(filters, aggregation, since, until)
+        return Measurement(result.value or 0.0, max(result.samples, 1))
+
+    return evaluate
+
+
+def _failed_logins(filters, aggregation, since, until) -> Measurement:
+    count = _queries("monitoring_site").failed_logins(since, until)
+    return Measurement(float(count), max(count, 1))
+
+
+def _audit_events(filters, aggregation, since, until) -> Measurement:
+    count = _queries("monitoring_site").audit_events(since, until, kind=filters.get("kind") or None)
+    return Measurement(float(count), max(count, 1))
+
+
+def _rate_limited(filters, aggregation, since, until) -> Measurement:
+    """429s seen by the request metrics plus rate-limit events in the audit log (login lockouts)."""
+    count = _queries("monitoring_site").audit_events(since, until, kind="rate_limited")
+    try:
+        count += _queries("metrics").http_summary(since, until, route=filters.get("route")).get("rate_limited") or 0
+    except SourceUnavailable:
+        pass
+    return Measurement(float(count), max(count, 1))
+
+
+def _feedback_pending(filters, aggregation, since, until) -> Measurement:
+    return Measurement(float(_queries("feedback").high_priority_pending()), 1)
+
+
+CATALOG: dict[str, Callable[..., Measurement]] = {
+    "ai_error_rate": _ai_stat(lambda s: s.get("error_rate")),
+    "ai_latency_p95_ms": _ai_stat(lambda s: (s.get("duration_ms") or {}).get("p95")),
+    "ai_tokens": _ai_stat(lambda s: s.get("total_tokens")),
+    "ai_cost_usd": _ai_stat(lambda s: s.get("cost_usd")),
+    "ai_calls": _ai_stat(lambda s: s.get("count")),
+    "http_error_rate": _http_stat("error_rate_5xx"),
+    "http_latency_p95_ms": _http_stat("p95_ms"),
+    "queue_depth": _metric("celery_queue_depth", "max"),
+    "queue_processing_time_p95_s": _metric("celery_task_duration_seconds", "p95"),
+    "memory_used_percent": _metric("system_memory_used_percent", "avg"),
+    "cpu_percent": _metric("system_cpu_percent", "avg"),
+    "disk_free_percent": _metric("system_disk_free_percent", "min"),
+    "failed_logins": _failed_logins,
+    "rate_limited_requests": _rate_limited,
+    "feedback_high_priority_pending": _feedback_pending,
+    "db_connection_failures": _counter("db_connection_failures"),
+    "audit_events": _audit_events,
+}
+
+METRIC_PREFIX = "metric:"
+
+
+def is_known(metric: str) -> bool:
+    return metric in CATALOG or (metric.startswith(METRIC_PREFIX) and len(metric) > len(METRIC_PREFIX))
+
+
+def evaluator(metric: str) -> Callable[..., Measurement]:
+    if metric in CATALOG:
+        return CATALOG[metric]
+    if metric.startswith(METRIC_PREFIX):
+        return _metric(metric[len(METRIC_PREFIX) :], "avg")
+    raise KeyError(f"unknown metric {metric!r}")
+
+
+def measure(rule, since: datetime, until: datetime) -> Measurement:
+    """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent."""
+    try:
+        return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
+    except SourceUnavailable as exc:
+        return Measurement(None, 0, str(exc))

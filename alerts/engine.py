@@ -1,0 +1,206 @@
+"""The rule state machine (ok -> pending -> firing -> resolved) and one evaluation run.
+
+`decide()` is pure, so the admin preview replays it over past data; `evaluate_rule()` applies it
+under a row lock on the rule (skip_locked: a rule another worker is evaluating is skipped), so
+each transition is stored, and notified, exactly once.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from alerts import catalog
+from alerts.models import SEVERITY_RANK, Alert, AlertRule, AlertTransition
+from alerts.models import AlertTransition as T
+
+log = logging.getLogger(__name__)
+HEARTBEAT = "alerts.evaluate"
+ADVISORY_LOCK_KEY = 0x616C657274  # "alert": one evaluation run at a time across beat instances
+
+
+@dataclass
+class Snapshot:
+    state: str = "ok"  # ok | pending | firing
+    severity: str | None = None
+    started_at: datetime | None = None
+    clear_since: datetime | None = None
+    last_notified_at: datetime | None = None
+    acknowledged: bool = False
+
+
+def snapshot(alert: Alert | None) -> Snapshot:
+    if alert is None:
+        return Snapshot()
+    return Snapshot(
+        alert.state,
+        alert.severity,
+        alert.started_at,
+        alert.clear_since,
+        alert.last_notified_at,
+        alert.acknowledged_at is not None,
+    )
+
+
+def decide(
+    rule: AlertRule, snap: Snapshot, severity: str | None, clear: bool, now: datetime
+) -> tuple[str | None, Snapshot]:
+    """Return the transition reason (or None) and the next snapshot."""
+    if snap.state == "ok":
+        return _from_ok(rule, severity, now)
+    if snap.state == "pending":
+        return _from_pending(rule, snap, severity, now)
+    return _from_firing(rule, snap, severity, clear, now)
+
+
+def _from_ok(rule, severity, now):
+    if severity is None:
+        return None, Snapshot()
+    if rule.for_minutes == 0:
+        return T.Reason.FIRED, Snapshot("firing", severity, now, None, now)
+    return T.Reason.PENDING, Snapshot("pending", severity, now)
+
+
+def _from_pending(rule, snap, severity, now):
+    if severity is None:
+        return T.Reason.CANCELLED, Snapshot()
+    nxt = replace(snap, severity=severity)
+    if now - snap.started_at >= timedelta(minutes=rule.for_minutes):
+        return T.Reason.FIRED, replace(nxt, state="firing", last_notified_at=now)
+    return None, nxt
+
+
+def _from_firing(rule, snap, severity, clear, now):
+    if severity is not None:
+        nxt = replace(snap, clear_since=None)
+        if severity != snap.severity:
+            up = SEVERITY_RANK[severity] > SEVERITY_RANK[snap.severity]
+            return (T.Reason.ESCALATED if up else T.Reason.DEESCALATED), replace(
+                nxt, severity=severity, last_notified_at=now
+            )
+        if _repeat_due(rule, snap, now):
+            return T.Reason.REPEAT, replace(nxt, last_notified_at=now)
+        return None, nxt
+    if not clear:  # between the resolve threshold and the trigger: hold (hysteresis)
+        return None, replace(snap, clear_since=None)
+    clear_since = snap.clear_since or now
+    if now - clear_since >= timedelta(minutes=rule.keep_firing_minutes):
+        return T.Reason.RESOLVED, Snapshot()
+    return None, replace(snap, clear_since=clear_since)
+
+
+def _repeat_due(rule, snap, now) -> bool:
+    if not rule.repeat_interval_minutes or snap.acknowledged or snap.last_notified_at is None:
+        return False
+    return now - snap.last_notified_at >= timedelta(minutes=rule.repeat_interval_minutes)
+
+
+def judge(rule: AlertRule, measurement: catalog.Measurement) -> tuple[float | None, str | None, bool]:
+    """Value (None below min_samples), breached severity, and whether a firing alert may clear."""
+    value = measurement.value if measurement.samples >= rule.min_samples else None
+    return value, rule.severity_for(value), rule.is_clear(value)
+
+
+def message_for(rule: AlertRule, value, severity, threshold) -> str:
+    shown = "no data" if value is None else f"{value:.6g}"
+    if severity is None or threshold is None:
+        return f"{rule.name}: {rule.metric} is {shown}"
+    op = dict(AlertRule._meta.get_field("comparator").choices)[rule.comparator]
+    return f"{rule.name}: {rule.metric} is {shown} ({op} {threshold:g}, {severity})"
+
+
+def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTransition]:
+    """Evaluate one rule and apply at most one transition; return the transitions stored."""
+    now = now or timezone.now()
+    measurement = catalog.measure(rule, now - timedelta(minutes=rule.window_minutes), now)
+    value, severity, clear = judge(rule, measurement)
+    with transaction.atomic():
+        locked = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule.pk)
+        locked = locked.filter(Q(last_evaluated_at__isnull=True) | Q(last_evaluated_at__lt=now)).first()
+        if locked is None:  # another worker holds it, or a newer evaluation already ran
+            return []
+        alert = locked.alerts.open().select_for_update().first()
+        reason, nxt = decide(locked, snapshot(alert), severity, clear, now)
+        transition = _apply(locked, alert, reason, nxt, value, now)
+        AlertRule.objects.filter(pk=locked.pk).update(last_evaluated_at=now)
+        if transition is not None and transition.notifies:
+            from alerts import notify
+
+            notify.dispatch(transition)
+    return [transition] if transition else []
+
+
+def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
+    severity = nxt.severity or (alert.severity if alert else None)
+    threshold = rule.threshold_for(severity)
+    if alert is None and reason is None:
+        return None
+    from_state = alert.state if alert else "ok"
+    if alert is None:
+        alert = Alert(rule=rule, started_at=now)
+    alert.value, alert.clear_since = value, nxt.clear_since
+    alert.last_notified_at = nxt.last_notified_at or alert.last_notified_at
+    if reason in (T.Reason.RESOLVED, T.Reason.CANCELLED):
+        alert.state, alert.resolved_at = Alert.State.RESOLVED, now
+    else:
+        alert.state, alert.severity, alert.threshold = nxt.state, severity, threshold
+        alert.message = message_for(rule, value, severity, threshold)
+    if reason == T.Reason.FIRED:
+        alert.fired_at = now
+    alert.save()
+    if reason is None:
+        return None
+    to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
+    return AlertTransition.objects.create(
+        alert=alert,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        severity=alert.severity,
+        value=value,
+        threshold=alert.threshold,
+        at=now,
+    )
+
+
+def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
+    """One evaluation of every enabled rule; a failing rule is logged and skipped."""
+    now = now or timezone.now()
+    transitions: list[AlertTransition] = []
+    for rule in AlertRule.objects.filter(enabled=True).order_by("pk"):
+        try:
+            transitions += evaluate_rule(rule, now)
+        except Exception:
+            log.exception("alert rule %s (%s) failed to evaluate", rule.pk, rule.name)
+    return transitions
+
+
+def claim_minute(now: datetime) -> bool:
+    """Beat heartbeat that also lets one evaluation per minute through (two beats, overlaps)."""
+    from monitoring_site.models import Heartbeat
+
+    floor = now.replace(second=0, microsecond=0)
+    if Heartbeat.objects.filter(name=HEARTBEAT, last_run__lt=floor).update(last_run=now):
+        return True
+    _, created = Heartbeat.objects.get_or_create(name=HEARTBEAT, defaults={"last_run": now})
+    return created
+
+
+class run_lock:
+    """A PostgreSQL advisory lock held for one run; other databases rely on the minute claim."""
+
+    def __enter__(self) -> bool:
+        self.held = True
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+                self.held = cursor.fetchone()[0]
+        return self.held
+
+    def __exit__(self, *exc) -> None:
+        if self.held and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])

@@ -1,0 +1,133 @@
+"""Daily and weekly summaries by email and to chat channels (`send_report --period daily|weekly`)."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from alerts import catalog, queries
+from alerts.models import NotificationChannel
+
+log = logging.getLogger(__name__)
+PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def _section(title: str, build) -> list[str]:
+    try:
+        return [f"{title}", *[f"  {line}" for line in build()], ""]
+    except catalog.SourceUnavailable as exc:
+        return [title, f"  not available ({exc})", ""]
+
+
+def _ai(since, until, length):
+    ai = catalog._queries("ailogs")
+    now, before = ai.window_stats(since, until), ai.window_stats(since - length, since)
+    return [
+        f"calls {now['count']:,} (previous period {before['count']:,}), errors {now['errors']:,}",
+        f"error rate {now['error_rate'] or 0:.2f} % (previous {before['error_rate'] or 0:.2f} %)",
+        f"tokens {now['total_tokens'] or 0:,}, cost ${now['cost_usd'] or 0:,.2f} (previous ${before['cost_usd'] or 0:,.2f})",
+        f"latency p95 {(now['duration_ms'] or {}).get('p95') or 0:.0f} ms",
+    ]
+
+
+def _error_trend(since, until, length):
+    ai = catalog._queries("ailogs")
+    step = length / (7 if length >= timedelta(days=7) else 6)
+    lines, start = [], since
+    while start < until:
+        stats = ai.window_stats(start, start + step)
+        lines.append(f"{start:%a %H:%M}  {stats['error_rate'] or 0:6.2f} %  ({stats['count']:,} calls)")
+        start += step
+    return lines
+
+
+def _queues(since, until, length):
+    metrics = catalog._queries("metrics")
+    depth, _ = metrics.aggregate("celery_queue_depth", since, until, "max")
+    p95, _ = metrics.aggregate("celery_task_duration_seconds", since, until, "p95")
+    http = metrics.http_summary(since, until)
+    return [
+        f"max queue depth {depth if depth is not None else 'n/a'}, task time p95 {p95 if p95 is not None else 'n/a'} s",
+        f"HTTP requests {http['requests']:,}, 5xx rate {http['error_rate_5xx'] or 0:.2f} %, p95 {http['p95_ms'] or 0:.0f} ms",
+    ]
+
+
+def _alerts(since, until, length):
+    counts = queries.fired_resolved(since, until)
+    mttr = queries.mttr(since, until, severity=None)
+    shown = f"{mttr.total_seconds() / 60:.1f} min" if mttr else "n/a"
+    return [
+        f"fired {counts['fired']}, resolved {counts['resolved']}, mean time to resolve {shown}",
+        f"firing now: {queries.firing_counts()}",
+    ]
+
+
+def _top_errors(since, until, length):
+    top = getattr(catalog._queries("ailogs"), "top_errors", None)
+    if top is None:
+        return ["not available (ailogs.queries.top_errors is missing)"]
+    rows = top(since, until, limit=5)
+    return [
+        f"{r.get('count', 0):>6}  {r.get('function', '')}/{r.get('model', '')}: {str(r.get('error_message') or '')[:100]}"
+        for r in rows
+    ] or ["none"]
+
+
+def _feedback(since, until, length):
+    fb = catalog._queries("feedback")
+    lines = [f"high-priority pending: {fb.high_priority_pending()}"]
+    for label, name in (("received by category", "counts_by_category"), ("by status", "counts_by_status")):
+        counts = getattr(fb, name, None)
+        if counts is not None:
+            shown = counts(since, until) if name == "counts_by_category" else counts()
+            lines.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in shown.items()))
+    return lines
+
+
+def build(period: str, now=None) -> tuple[str, str]:
+    """Return (subject, text) of the report for the period ending now."""
+    length = PERIODS[period]
+    until = now or timezone.now()
+    since = until - length
+    lines = [f"{period.capitalize()} report {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC", ""]
+    sections = [
+        ("AI usage and cost", _ai),
+        ("Error-rate trend", _error_trend),
+        ("Queue and HTTP health", _queues),
+        ("Alerts", _alerts),
+        ("Top errors", _top_errors),
+        ("Feedback", _feedback),
+    ]
+    for title, build_lines in sections:
+        lines += _section(title, lambda b=build_lines: b(since, until, length))
+    return f"[monitoring] {period} report {until:%Y-%m-%d}", "\n".join(lines)
+
+
+def recipients() -> list[str]:
+    from alerts.notify import admin_emails
+
+    emails = list(settings.ALERTS_REPORT_EMAILS)
+    for channel in NotificationChannel.objects.filter(kind="email", enabled=True):
+        emails += [a.strip() for a in channel.target.split(",") if a.strip()]
+    return sorted(set(emails)) or admin_emails()
+
+
+def send(period: str, now=None) -> str:
+    """Send the report; return a one-line summary of where it went."""
+    from alerts.transports import transport_for
+
+    subject, text = build(period, now)
+    to = recipients()
+    if to:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    chats = NotificationChannel.objects.filter(kind__in=["slack", "discord"], enabled=True, disabled_at__isnull=True)
+    results = []
+    for channel in chats:
+        transport = transport_for(channel)
+        outcome = transport.post(transport.text_body(f"```\n{text}\n```"))
+        results.append(f"{channel.name}: {'sent' if outcome.ok else outcome.error}")
+        if not outcome.ok:
+            log.warning("report to channel %s failed: %s", channel.name, outcome.error)
+    return f"emailed {len(to)} recipient(s); chat: {', '.join(results) or 'none'}"

@@ -1,0 +1,157 @@
+"""AI-log ingest under gunicorn (2 sync workers) against PostgreSQL.
+
+Measures: 500-event batches (events/s, p50/p99 per request) and the raw psycopg COPY of the same
+rows into the same table in the same run (the ratio says how close the endpoint is to the
+database's own limit); then single-event requests (req/s, p50/p99). Load comes from a small
+bounded thread pool in this process (gunicorn sync workers close every connection, as with wrk).
+
+Env: AILOGS_BENCH_SECONDS (default 10 per phase), AILOGS_BENCH_PORT (default 8101).
+"""
+
+import http.client
+import itertools
+import json
+import os
+import statistics
+import threading
+import time
+import uuid
+
+from bench import _ailogs_common as common
+
+DB = "ailogs_bench_ingest"
+BATCH = 500
+SECONDS = float(os.environ.get("AILOGS_BENCH_SECONDS", "10"))
+PORT = int(os.environ.get("AILOGS_BENCH_PORT", "8101"))
+_ids = itertools.count(1)
+
+
+def sample_event(i: int, event_id: str) -> dict:
+    return {
+        "event_id": event_id,
+        "function": f"function_{i % 40}",
+        "provider": "openai",
+        "model": ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o3", "unknown-model", "gpt-4o-mini")[i % 6],
+        "status": "error" if i % 33 == 0 else "success",
+        "duration_ms": 100.0 + (i * 37) % 2000,
+        "prompt_tokens": 500 + i % 700,
+        "completion_tokens": 80 + i % 300,
+        "input_hash": f"{i:064x}",
+        "output_preview": "A short preview of what the model answered, about fifty characters.",
+        "tenant": f"tenant-{i % 5}",
+        "user_id": f"user-{i % 1000}",
+        "session_id": f"session-{i % 5000}",
+        "trace_id": f"trace-{i}",
+        "metadata": {"region": "eu"},
+    }
+
+
+def batch_template() -> bytes:
+    """A 500-event body whose ids share an 8-hex-digit request slot, filled in per request."""
+    events = [sample_event(i, f"RRRRRRRR-0000-4000-8000-{i:012x}") for i in range(BATCH)]
+    return json.dumps(events).encode()
+
+
+def fresh_batch(template: bytes) -> bytes:
+    return template.replace(b"RRRRRRRR", b"%08x" % next(_ids))
+
+
+def single_body(i: int) -> bytes:
+    return json.dumps(sample_event(i, str(uuid.uuid4()))).encode()
+
+
+def load(path: str, make_body, threads: int, seconds: float, key: str) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def worker():
+        while time.monotonic() < end:
+            body = make_body()
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+            try:
+                conn.request("POST", path, body, headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                status = 0
+            finally:
+                conn.close()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / wall,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "statuses": statuses,
+    }
+
+
+def raw_copy_rate(batches: int) -> float:
+    """Rows/s of psycopg COPY of the same validated rows into ailogs_aicall, one transaction per 500."""
+    import psycopg
+    from django.utils import timezone
+
+    from ailogs.ingest import Context, validate
+    from ailogs.models import AiCall
+
+    context = Context(timezone.now())
+    rows = []
+    for _ in range(batches):
+        body = json.loads(fresh_batch(TEMPLATE))
+        rows.append([validate(item, context)[0] for item in body])
+    columns = list(rows[0][0])
+    names = ", ".join(AiCall._meta.get_field(c).column for c in columns)
+    started = time.perf_counter()
+    with psycopg.connect(common.bench_database_url(DB)) as conn:
+        for batch in rows:
+            with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row([psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns])
+            conn.commit()
+    return batches * BATCH / (time.perf_counter() - started)
+
+
+TEMPLATE = batch_template()
+
+
+def main() -> None:
+    common.setup_django(DB)
+    from django.db import connection
+
+    from ailogs.defaults import install
+    from monitoring_site.models import ApiKey
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE ailogs_aicall, ailogs_aicallhourly")
+    install(open(os.devnull, "w"))
+    _, key = ApiKey.issue(f"bench-{uuid.uuid4().hex[:6]}", ["ailogs:write"], rate_limit_per_minute=10**9)
+    print(f"machine: {common.machine()}, batch={BATCH}, {SECONDS:.0f} s per phase, gunicorn 2 sync workers on :{PORT}")
+    with common.Gunicorn(DB, PORT):
+        load("/api/v1/ai-logs/", lambda: fresh_batch(TEMPLATE), 4, 2, key)  # warm-up
+        batch = load("/api/v1/ai-logs/", lambda: fresh_batch(TEMPLATE), 4, SECONDS, key)
+        copy_rate = raw_copy_rate(max(20, min(batch["requests"], 200)))
+        counter = itertools.count(10**7)
+        load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, 2, key)  # warm-up
+        single = load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, SECONDS, key)
+    events = batch["rps"] * BATCH
+    print(f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}")
+    print(f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}")
+    print(f"single event: {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    print(f"load after: {common.machine()}")

@@ -1,0 +1,289 @@
+"""Log AI calls to the monitoring site from any Python service. Standard library only.
+
+    import ai_monitoring_client as aimon
+    aimon.configure("https://monitor.example.com", "msk_...")
+    aimon.log_call("summarise", duration_ms=812, model="gpt-4o-mini", provider="openai",
+                   prompt_tokens=1200, completion_tokens=150, status="success")
+
+`log_call` only appends to an in-memory queue and returns the event id; a background thread sends
+batches, retries 429/5xx/connection errors with exponential backoff and full jitter (honouring
+Retry-After), keeps each event's id across retries so the server stores it once, and flushes at
+exit. Nothing here raises into, or blocks, the host application: when the queue is full or the
+server refuses an event, the event is dropped and counted in `client.stats`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import logging
+import queue
+import random
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+__all__ = ["Client", "configure", "log_call", "track", "flush", "get_client"]
+__version__ = "0.1.0"
+
+logger = logging.getLogger("ai_monitoring_client")
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_STOP = object()
+
+
+class Client:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        batch_size: int = 200,
+        flush_interval: float = 2.0,
+        max_queue: int = 10_000,
+        timeout: float = 10.0,
+        max_retries: int = 8,
+        backoff_base: float = 0.5,
+        backoff_max: float = 60.0,
+        flush_at_exit: float = 5.0,
+    ) -> None:
+        self.url = base_url.rstrip("/") + "/api/v1/ai-logs/"
+        self.api_key = api_key
+        self.batch_size = max(1, min(batch_size, 1000))
+        self.flush_interval = flush_interval
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stats = {"queued": 0, "sent": 0, "duplicates": 0, "rejected": 0, "dropped": 0, "retries": 0}
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._closing = threading.Event()
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._thread = threading.Thread(target=self._run, name="ai-monitoring-client", daemon=True)
+        self._thread.start()
+        self._flush_at_exit = flush_at_exit
+        atexit.register(self.close, flush_at_exit)
+
+    # --- the host application's side: never raises, never blocks ----------------------------
+
+    def log_call(self, function: str, duration_ms: float, **fields) -> str | None:
+        """Queue one AI call; return its event id, or None if it was dropped (queue full/closed)."""
+        try:
+            event = self._event(function, duration_ms, fields)
+            if self._closing.is_set():
+                raise queue.Full
+            with self._idle:
+                self._queue.put_nowait(event)
+                self._pending += 1
+            self.stats["queued"] += 1
+            return event["event_id"]
+        except queue.Full:
+            self.stats["dropped"] += 1
+            return None
+        except Exception:  # a bad field must not break the caller's request
+            logger.exception("ai_monitoring_client: could not queue an event")
+            self.stats["dropped"] += 1
+            return None
+
+    @contextmanager
+    def track(self, function: str, **fields):
+        """Time the block and log it; an exception marks the call as an error and is re-raised.
+
+        The yielded dict may be filled inside the block (model, tokens, output_preview...).
+        """
+        call = dict(fields)
+        started = time.perf_counter()
+        try:
+            yield call
+        except Exception as exc:
+            call.setdefault("status", "timeout" if isinstance(exc, TimeoutError) else "error")
+            call.setdefault("error_message", f"{type(exc).__name__}: {exc}"[:4000])
+            raise
+        finally:
+            self.log_call(function, (time.perf_counter() - started) * 1000, **call)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Wait until everything queued so far has been sent or given up; True if it was."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._idle:
+            while self._pending:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+        return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what is queued (waiting at most `timeout` seconds) and stop the thread."""
+        if self._closing.is_set():
+            return
+        self.flush(timeout)
+        self._closing.set()
+        try:
+            self._queue.put_nowait(_STOP)
+        except queue.Full:
+            pass
+        self._thread.join(max(0.1, timeout))
+
+    # --- the background thread -----------------------------------------------------------------
+
+    def _event(self, function: str, duration_ms: float, fields: dict) -> dict:
+        event = {k: v for k, v in fields.items() if v is not None}
+        event["function"] = function
+        event["duration_ms"] = float(duration_ms)
+        event.setdefault("event_id", str(uuid.uuid4()))
+        event.setdefault("timestamp", datetime.now(timezone.utc).isoformat())
+        if "input" in event:  # hash here: the prompt never leaves the process
+            raw = event.pop("input")
+            text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, separators=(",", ":"))
+            event["input_hash"] = hashlib.sha256(text.encode()).hexdigest()
+        if isinstance(event.get("output_preview"), str):
+            event["output_preview"] = event["output_preview"][:500]
+        json.dumps(event)  # fail now, in log_call, on values JSON cannot carry
+        return event
+
+    def _run(self) -> None:
+        while True:
+            batch, stop = self._collect()
+            if batch:
+                try:
+                    self._send(batch)
+                except Exception:  # the sender thread must survive anything
+                    logger.exception("ai_monitoring_client: unexpected error; %d event(s) dropped", len(batch))
+                    self.stats["dropped"] += len(batch)
+                with self._idle:
+                    self._pending -= len(batch)
+                    self._idle.notify_all()
+            if stop:
+                return
+
+    def _collect(self) -> tuple[list, bool]:
+        batch: list = []
+        deadline = time.monotonic() + self.flush_interval
+        while len(batch) < self.batch_size:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                if batch or time.monotonic() >= deadline:
+                    return batch, False
+                continue
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _send(self, batch: list) -> None:
+        for attempt in range(self.max_retries + 1):
+            status, body, retry_after = self._post(batch)
+            if status in (201, 207, 400):
+                self._count(batch, status, body)
+                return
+            if status == 413 and len(batch) > 1:
+                half = len(batch) // 2
+                self._send(batch[:half])
+                self._send(batch[half:])
+                return
+            if status is not None and status not in RETRY_STATUSES:
+                logger.warning("ai_monitoring_client: server answered %s; %d event(s) dropped", status, len(batch))
+                self.stats["dropped"] += len(batch)
+                return
+            if attempt < self.max_retries:
+                self.stats["retries"] += 1
+                self._wait(self._delay(attempt, retry_after))
+        logger.warning("ai_monitoring_client: giving up after %d retries; %d event(s) dropped", self.max_retries, len(batch))
+        self.stats["dropped"] += len(batch)
+
+    def _count(self, batch: list, status: int, body: dict) -> None:
+        errors = body.get("errors") or []
+        self.stats["sent"] += body.get("accepted", 0)
+        self.stats["duplicates"] += body.get("duplicates", 0)
+        self.stats["rejected"] += len(errors) if errors else (len(batch) if status == 400 else 0)
+        for error in errors[:5]:
+            logger.warning("ai_monitoring_client: event rejected: %s", error)
+
+    def _post(self, batch: list):
+        """Return (status or None for a connection error, parsed body, Retry-After seconds)."""
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(batch, separators=(",", ":")).encode(),
+            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json", "User-Agent": f"ai-monitoring-client/{__version__}"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (URL is the configured server)
+                return response.status, _json(response.read()), None
+        except urllib.error.HTTPError as exc:
+            return exc.code, _json(exc.read()), _retry_after(exc.headers.get("Retry-After"))
+        except (OSError, ValueError) as exc:  # refused, reset, DNS, timeout
+            logger.info("ai_monitoring_client: connection problem: %s", exc)
+            return None, {}, None
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        # Full jitter (AWS architecture blog): spreads retries of many clients after an outage.
+        delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
+        return max(delay, min(retry_after, self.backoff_max)) if retry_after is not None else delay
+
+    def _wait(self, seconds: float) -> None:
+        # While closing, do not hold the process past its flush_at_exit budget with long sleeps.
+        time.sleep(min(seconds, 0.5) if self._closing.is_set() else seconds)
+
+
+def _json(raw: bytes) -> dict:
+    try:
+        value = json.loads(raw or b"{}")
+        return value if isinstance(value, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+# --- a process-wide default client ------------------------------------------------------------
+
+_default: Client | None = None
+
+
+def configure(base_url: str, api_key: str, **options) -> Client:
+    global _default
+    if _default is not None:
+        _default.close()
+    _default = Client(base_url, api_key, **options)
+    return _default
+
+
+def get_client() -> Client | None:
+    return _default
+
+
+def log_call(function: str, duration_ms: float, **fields) -> str | None:
+    if _default is None:
+        logger.warning("ai_monitoring_client: log_call before configure(); event dropped")
+        return None
+    return _default.log_call(function, duration_ms, **fields)
+
+
+def track(function: str, **fields):
+    if _default is None:
+        raise RuntimeError("call ai_monitoring_client.configure(...) first")
+    return _default.track(function, **fields)
+
+
+def flush(timeout: float | None = 10.0) -> bool:
+    return _default.flush(timeout) if _default is not None else True

@@ -1,0 +1,199 @@
+"""The one way this project makes outgoing HTTP requests to user-supplied URLs (SSRF-safe).
+
+`check_url()` runs when a URL is saved; `post()` checks again at connect time: it resolves the
+host, rejects it if ANY address is not public (so DNS rebinding cannot slip a private address
+in), then connects to the checked address itself (pinned; SNI and Host keep the name). Redirects
+are never followed, the connect timeout is 3 s, a hard deadline ends each request after 10 s
+(even a receiver dripping one byte every 3 s, GitLab #280633), and at most 64 KB are read.
+NOTIFY_ALLOW_PRIVATE_NETWORKS=true lifts only the address check (for local receivers).
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+CONNECT_TIMEOUT = 3.0
+DEADLINE = 10.0
+MAX_BODY = 64 * 1024
+# Ports of databases, caches and admin services that a webhook has no business reaching.
+DENIED_PORTS = {22, 23, 25, 111, 135, 139, 445, 2375, 2376, 2379, 3306, 5432, 5672, 6379, 9200, 11211, 27017}
+# Sentry's self-hosted list, plus what `is_global` misses (CGNAT, Alibaba's metadata address).
+BLOCKED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+        "::/128",
+    )
+]
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class BlockedURL(ValueError):
+    """The URL or the address it resolves to may not be contacted."""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def unwrap(ip: ipaddress._BaseAddress) -> ipaddress._BaseAddress:
+    """The IPv4 address hidden in IPv4-mapped, 6to4, Teredo and NAT64 IPv6 forms."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return ip.ipv4_mapped
+        if ip.sixtofour:
+            return ip.sixtofour
+        if ip.teredo:
+            return ip.teredo[1]
+        if ip in NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    inner = unwrap(ip)
+    return all(
+        x.is_global and not any(x in net for net in BLOCKED_NETWORKS if net.version == x.version) for x in {ip, inner}
+    )
+
+
+def _private_allowed() -> bool:
+    return bool(settings.NOTIFY_ALLOW_PRIVATE_NETWORKS)
+
+
+def parse(url: str) -> tuple[str, str, int, str]:
+    """Return (scheme, host, port, path) or raise BlockedURL for what is never allowed."""
+    parts = urlsplit(url.strip())
+    allowed = ("https", "http") if _private_allowed() else ("https",)
+    if parts.scheme not in allowed:
+        raise BlockedURL(f"only {' and '.join(allowed)} URLs are allowed")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise BlockedURL("URLs with user info (user@host) are not allowed")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise BlockedURL("the port is not a number between 0 and 65535") from None
+    if not parts.hostname:
+        raise BlockedURL("the URL has no host")
+    if port in DENIED_PORTS or port == 0:
+        raise BlockedURL(f"port {port} is not allowed")
+    path = parts.path or "/"
+    return parts.scheme, parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the host resolves to, each one checked; a DNS failure is a refusal."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedURL(f"cannot resolve {host}: {exc}") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not _private_allowed():
+        bad = [a for a in addresses if not is_public(a)]
+        if bad:
+            raise BlockedURL(f"{host} resolves to a private, loopback, link-local or reserved address ({bad[0]})")
+    return addresses
+
+
+def check_url(url: str, resolve_host: bool = True) -> None:
+    """Validate a URL when it is saved (scheme, user info, port, and what the host resolves to)."""
+    _, host, port, _ = parse(url)
+    if resolve_host:
+        resolve(host, port)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = 443
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=self.host)
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
+    """POST body to url under the guard and the limits above; raise OSError/BlockedURL on failure."""
+    scheme, host, port, path = parse(url)
+    address = resolve(host, port)[0]
+    cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    conn = cls(host, port, address, CONNECT_TIMEOUT)
+    started = time.monotonic()
+    # The deadline closes the socket from outside: per-read timeouts cannot stop a slow drip.
+    timer = threading.Timer(DEADLINE, _abort, args=(conn,))
+    timer.daemon = True
+    timer.start()
+    try:
+        conn.request("POST", path, body=body, headers={"User-Agent": "monitoring-site-alerts", **headers})
+        conn.sock.settimeout(max(0.1, DEADLINE - (time.monotonic() - started)))
+        response = conn.getresponse()
+        data = _read_capped(response, started)
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+    except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() - started >= DEADLINE:
+            raise TimeoutError(f"no complete response within {DEADLINE:g} s") from None
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        timer.cancel()
+        conn.close()
+
+
+def _read_capped(response: http.client.HTTPResponse, started: float) -> bytes:
+    chunks, size = [], 0
+    while size < MAX_BODY:
+        if time.monotonic() - started >= DEADLINE:
+            raise TimeoutError(f"no complete response within {DEADLINE:g} s")
+        chunk = response.read1(MAX_BODY - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if time.monotonic() - started >= DEADLINE:  # the deadline timer closed the socket mid-body
+        raise TimeoutError(f"no complete response within {DEADLINE:g} s")
+    return b"".join(chunks)
+
+
+def _abort(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -1,0 +1,58 @@
+import pytest
+from django.db import connections
+
+from tests.ailogs.helpers import event
+
+URL = "/api/v1/ai-logs/"
+
+
+def test_it_requires_a_key(client, db):
+    assert client.post(URL, event(), content_type="application/json").status_code in (401, 403)
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(URL).status_code == 401
+
+
+def test_it_rejects_an_invalid_key(db):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer msk_nope_nope")
+    assert client.post(URL, event(), format="json").status_code == 401
+
+
+@pytest.mark.parametrize(("scope", "method", "path", "expected"), [
+    ("ailogs:read", "post", URL, 403),
+    ("metrics:write", "post", URL, 403),
+    ("ailogs:write", "get", URL, 403),
+    ("ailogs:write", "get", URL + "stats/", 403),
+    ("ailogs:read", "get", URL, 200),
+    ("ailogs:read", "get", URL + "stats/", 200),
+])
+def test_scopes(api_client, scope, method, path, expected):
+    client = api_client(scope)
+    response = getattr(client, method)(path, event(), format="json") if method == "post" else client.get(path)
+    assert response.status_code == expected
+
+
+def test_admins_may_read_by_session_but_moderators_may_not(client_for, alice, mo):
+    assert client_for(alice).get(URL).status_code == 200
+    assert client_for(mo).get(URL + "stats/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_503_with_retry_after_when_the_database_is_down(api_client, monkeypatch):
+    client = api_client("ailogs:write")
+    client.post(URL, event(), format="json")  # caches the key so auth does not need the database
+    connection = connections["default"]
+    connection.close()
+    if connection.vendor == "postgresql":
+        monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    else:
+        monkeypatch.setitem(connection.settings_dict, "NAME", "/nonexistent/dir/db.sqlite3")
+    try:
+        response = client.post(URL, [event()], format="json")
+    finally:
+        connection.close()
+    assert response.status_code == 503
+    assert response["Retry-After"]

@@ -1,0 +1,130 @@
+import pytest
+from django.utils import timezone
+
+from alerts.models import Alert, AlertRule, NotificationChannel
+
+pytestmark = pytest.mark.django_db
+RULE = {
+    "name": "AI errors",
+    "metric": "ai_error_rate",
+    "window_minutes": 60,
+    "comparator": "gt",
+    "warning_threshold": 1,
+    "critical_threshold": 5,
+}
+
+
+def test_it_creates_lists_updates_and_deletes_rules_with_alerts_write(api_client):
+    client = api_client("alerts:write")
+    created = client.post("/api/v1/alert-rules/", RULE, format="json")
+    assert created.status_code == 201, created.json()
+    rule_id = created.json()["id"]
+    assert client.get("/api/v1/alert-rules/").json()[0]["name"] == "AI errors"
+    assert client.patch(f"/api/v1/alert-rules/{rule_id}/", {"for_minutes": 5}, format="json").json()["for_minutes"] == 5
+    assert client.delete(f"/api/v1/alert-rules/{rule_id}/").status_code == 204
+
+
+def test_rules_need_the_write_scope(api_client):
+    assert api_client("alerts:read").get("/api/v1/alert-rules/").status_code == 403
+    assert api_client("alerts:read").post("/api/v1/notification-channels/", {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"metric": "nonsense"}, "metric"),
+        ({"aggregation": "median"}, "aggregation"),
+        ({"warning_threshold": None, "critical_threshold": None}, "warning_threshold"),
+        ({"comparator": "eq"}, "comparator"),
+        ({"filters": {"tags": {"queue": 1}}}, "filters"),
+    ],
+)
+def test_a_bad_rule_is_a_400_naming_the_field(api_client, change, field):
+    response = api_client("alerts:write").post("/api/v1/alert-rules/", {**RULE, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_metric_rules_accept_ingested_metric_names(api_client):
+    body = {**RULE, "metric": "metric:checkout_latency_ms", "aggregation": "p95", "filters": {"tags": {"region": "eu"}}}
+    assert api_client("alerts:write").post("/api/v1/alert-rules/", body, format="json").status_code == 201
+
+
+def test_channels_mask_their_target_and_keep_it_when_sent_back_masked(api_client, settings):
+    settings.NOTIFY_ALLOW_PRIVATE_NETWORKS = True
+    client = api_client("alerts:write")
+    body = {"name": "ops", "kind": "webhook", "target": "http://127.0.0.1:8499/secret-token", "secret": "s3cret"}
+    created = client.post("/api/v1/notification-channels/", body, format="json")
+    assert created.status_code == 201, created.json()
+    data = created.json()
+    assert "secret-token" not in str(data) and "s3cret" not in str(data)
+    assert data["has_secret"] is True
+    updated = client.put(f"/api/v1/notification-channels/{data['id']}/", {**data, "name": "ops2"}, format="json")
+    assert updated.status_code == 200, updated.json()
+    assert NotificationChannel.objects.get().target == "http://127.0.0.1:8499/secret-token"
+
+
+@pytest.mark.parametrize(
+    ("kind", "target"),
+    [("email", "not-an-address"), ("pagerduty", "short"), ("slack", "ftp://hooks.slack.com/x"), ("webhook", "")],
+)
+def test_a_bad_channel_target_is_a_400(api_client, kind, target):
+    response = api_client("alerts:write").post(
+        "/api/v1/notification-channels/", {"name": "x", "kind": kind, "target": target}, format="json"
+    )
+    assert response.status_code == 400
+    assert "target" in response.json()
+
+
+def test_a_pagerduty_channel_pages_only_for_critical_by_default(api_client):
+    body = {"name": "pd", "kind": "pagerduty", "target": "a" * 32}
+    assert (
+        api_client("alerts:write").post("/api/v1/notification-channels/", body, format="json").json()["min_severity"]
+        == "critical"
+    )
+
+
+def _alert(state="firing"):
+    rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    return Alert.objects.create(
+        rule=rule, severity="warning", state=state, value=6, threshold=5, fired_at=timezone.now()
+    )
+
+
+def test_alerts_list_with_read_scope_and_filters(api_client):
+    _alert()
+    client = api_client("alerts:read")
+    body = client.get("/api/v1/alerts/?state=firing").json()
+    assert body[0]["rule_name"] == "r" and body[0]["state"] == "firing"
+    assert client.get("/api/v1/alerts/?state=resolved").json() == []
+    assert api_client("alerts:write").get("/api/v1/alerts/").status_code == 403
+
+
+def test_ack_with_write_scope(api_client):
+    alert = _alert()
+    response = api_client("alerts:write").post(f"/api/v1/alerts/{alert.pk}/ack/")
+    assert response.status_code == 200
+    assert response.json()["acknowledged_at"] is not None
+    assert api_client("alerts:read").post(f"/api/v1/alerts/{alert.pk}/ack/").status_code == 403
+
+
+def test_a_moderator_may_acknowledge_through_the_session_but_not_configure(client_for, mo):
+    alert = _alert()
+    client = client_for(mo)
+    assert client.get("/api/v1/alerts/").status_code == 200
+    response = client.post(f"/api/v1/alerts/{alert.pk}/ack/")
+    assert response.status_code == 200
+    assert response.json()["acknowledged_by"] == "mo"
+    assert client.get("/api/v1/alert-rules/").status_code == 403
+    assert client.get("/api/v1/notification-channels/").status_code == 403
+
+
+def test_charlie_and_anonymous_get_refused(client, client_for, charlie):
+    alert = _alert()
+    assert client.get("/api/v1/alerts/").status_code in (401, 403)
+    assert client_for(charlie).post(f"/api/v1/alerts/{alert.pk}/ack/").status_code == 403
+
+
+def test_acking_a_resolved_alert_is_a_409(api_client):
+    alert = _alert(state="resolved")
+    assert api_client("alerts:write").post(f"/api/v1/alerts/{alert.pk}/ack/").status_code == 409

@@ -1,0 +1,142 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from alerts import queries, tasks
+from alerts.defaults import DEFAULT_RULES
+from alerts.models import Alert, AlertRule, AlertTransition
+from monitoring_site import health
+from monitoring_site.models import Heartbeat
+from tests.alerts.conftest import failed_logins
+
+pytestmark = pytest.mark.django_db
+
+
+def test_setup_defaults_installs_the_spec_rules_idempotently_and_keeps_edits():
+    call_command("setup_defaults", stdout=StringIO())
+    assert AlertRule.objects.count() == len(DEFAULT_RULES) == 12
+    errors = AlertRule.objects.get(default_key="ai_error_rate")
+    assert (errors.warning_threshold, errors.critical_threshold, errors.window_minutes) == (1, 5, 60)
+    assert AlertRule.objects.get(default_key="disk_free_percent").comparator == "lt"
+    errors.warning_threshold = 2
+    errors.save()
+    out = StringIO()
+    call_command("setup_defaults", stdout=out)
+    assert AlertRule.objects.count() == 12
+    assert AlertRule.objects.get(default_key="ai_error_rate").warning_threshold == 2
+    assert "kept (edited by an admin)" in out.getvalue() and "unchanged" in out.getvalue()
+
+
+def test_evaluate_alerts_prints_each_transition_and_beats():
+    AlertRule.objects.create(name="Logins", metric="failed_logins", warning_threshold=5, window_minutes=10)
+    failed_logins(6)
+    out = StringIO()
+    call_command("evaluate_alerts", stdout=out)
+    assert "Logins: ok -> firing [fired, warning] value=6.0 threshold=5.0" in out.getvalue()
+    assert Heartbeat.objects.filter(name="alerts.evaluate").exists()
+
+
+def test_the_task_evaluates_once_per_minute_however_many_beats_send_it():
+    rule = AlertRule.objects.create(name="Logins", metric="failed_logins", warning_threshold=5, window_minutes=10)
+    failed_logins(6)
+    tasks.evaluate_alerts()
+    tasks.evaluate_alerts()  # a second beat in the same minute
+    rule.refresh_from_db()
+    assert rule.last_evaluated_at is not None
+    assert AlertTransition.objects.count() == 1
+    first = Heartbeat.objects.get(name="alerts.evaluate").last_run
+    Heartbeat.objects.filter(name="alerts.evaluate").update(last_run=first - timedelta(minutes=1))
+    assert tasks.evaluate_alerts() == 0  # ran, nothing new
+    assert Heartbeat.objects.get(name="alerts.evaluate").last_run > first - timedelta(minutes=1)
+
+
+def test_health_is_limited_when_alert_evaluation_has_not_run_for_3_minutes():
+    now = timezone.now()
+    Heartbeat.objects.create(name="scheduler", last_run=now)
+    Heartbeat.objects.create(name="alerts.evaluate", last_run=now - timedelta(minutes=4))
+    assert health.check_scheduler()["status"] == "stale"
+    body, status = health.full_health()
+    assert (body["status"], status) == ("limited", 200)
+    Heartbeat.objects.filter(name="alerts.evaluate").update(last_run=now)
+    assert health.check_scheduler()["status"] == "ok"
+
+
+def test_health_is_limited_when_rules_exist_but_were_never_evaluated():
+    Heartbeat.objects.create(name="scheduler", last_run=timezone.now())
+    assert health.check_scheduler()["status"] == "ok"
+    AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    assert health.check_scheduler()["status"] == "stale"
+
+
+def test_purge_expired_removes_old_resolved_alerts_only(settings):
+    settings.RETENTION_RESOLVED_ALERTS_DAYS = 30
+    rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    old = timezone.now() - timedelta(days=31)
+    Alert.objects.create(rule=rule, severity="warning", state="resolved", started_at=old, resolved_at=old)
+    Alert.objects.create(rule=rule, severity="warning", state="resolved", resolved_at=timezone.now())
+    Alert.objects.create(rule=rule, severity="warning", state="firing", started_at=old)
+    out = StringIO()
+    call_command("purge_expired", "--dry-run", stdout=out)
+    assert Alert.objects.count() == 3
+    call_command("purge_expired", stdout=StringIO())
+    assert Alert.objects.count() == 2 and not Alert.objects.filter(resolved_at__lt=old + timedelta(days=1)).exists()
+
+
+def test_queries_give_firing_now_timeline_and_mttr():
+    rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    now = timezone.now()
+    Alert.objects.create(
+        rule=rule,
+        severity="critical",
+        state="resolved",
+        fired_at=now - timedelta(minutes=30),
+        resolved_at=now - timedelta(minutes=10),
+    )
+    Alert.objects.create(
+        rule=rule,
+        severity="critical",
+        state="resolved",
+        fired_at=now - timedelta(minutes=50),
+        resolved_at=now - timedelta(minutes=10),
+    )
+    Alert.objects.create(rule=rule, severity="warning", state="firing", fired_at=now)
+    assert queries.mttr(now - timedelta(hours=1), now) == timedelta(minutes=30)
+    assert [a["severity"] for a in queries.firing_now()] == ["warning"]
+    assert queries.firing_counts() == {"info": 0, "warning": 1, "critical": 0}
+    assert queries.fired_resolved(now - timedelta(hours=1), now + timedelta(seconds=1)) == {"fired": 3, "resolved": 2}
+
+
+def test_prometheus_exports_firing_alerts_and_notification_results(client):
+    rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    Alert.objects.create(rule=rule, severity="critical", state="firing")
+    text = client.get("/metrics").content.decode()
+    assert 'alerts_firing{severity="critical"} 1.0' in text
+    assert "# TYPE alert_notifications_total counter" in text
+
+
+def test_send_report_emails_a_summary(alice):
+    out = StringIO()
+    call_command("send_report", "--period", "daily", stdout=out)
+    assert "emailed 1 recipient(s)" in out.getvalue()
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.com"] and "daily report" in message.subject
+    for section in (
+        "AI usage and cost",
+        "Error-rate trend",
+        "Queue and HTTP health",
+        "Alerts",
+        "Top errors",
+        "Feedback",
+    ):
+        assert section in message.body
+
+
+def test_send_report_rejects_an_unknown_period():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("send_report", "--period", "monthly", stdout=StringIO())
