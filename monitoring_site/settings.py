@@ -320,7 +320,7 @@ AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
 
 # --- metrics ----------------------------------------------------------------------------------
 # Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.
-METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=24)
+METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=6)
 # Each web process flushes its per-minute request aggregates from a timer thread every this many
 # seconds, sooner when it holds METRICS_REQUEST_MAX_KEYS series, and at exit. 0 starts no thread
 # (the tests flush by hand).
