@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -16,6 +18,7 @@ from ailogs import queries
 from ailogs.ingest import ingest
 from ailogs.models import AiCall
 from ailogs.serializers import AiCallSerializer
+from monitoring_site.schema import ingest_schema, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -56,6 +59,7 @@ class AiLogsView(ListAPIView):
             qs = qs.filter(timestamp__lt=until)
         return qs
 
+    @ingest_schema
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
@@ -72,6 +76,14 @@ class AiLogsView(ListAPIView):
 class AiLogStatsView(APIView):
     required_scopes = {"GET": "ailogs:read"}
 
+    @extend_schema(
+        parameters=[
+            window_parameter(),
+            OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
+            *[OpenApiParameter(name, str) for name in ("function", "model", "provider", "status", "tenant")],
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         params = request.query_params
         window = params.get("window", "24h")

@@ -1,10 +1,13 @@
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics import ingest, stats
 from metrics.windows import parse_window
+from monitoring_site.schema import ingest_schema, window_parameter
 
 TAG_PREFIX = "tag."
 
@@ -15,6 +18,7 @@ class MetricIngestView(APIView):
 
     required_scopes = {"POST": "metrics:write"}
 
+    @ingest_schema
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
@@ -34,6 +38,11 @@ class MetricSummaryView(APIView):
 
     required_scopes = {"GET": "metrics:read"}
 
+    @extend_schema(
+        parameters=[OpenApiParameter("name", str, required=True), window_parameter()],
+        responses=OpenApiTypes.OBJECT,
+        description="Tag filters as tag.KEY=VALUE query parameters.",
+    )
     def get(self, request):
         name = request.query_params.get("name", "")
         errors = {}

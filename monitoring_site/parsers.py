@@ -16,8 +16,11 @@ class PayloadTooLarge(exceptions.APIException):
 class LimitedJSONParser(JSONParser):
     """JSONParser that reads at most API_MAX_BODY_BYTES, also for chunked bodies."""
 
+    def max_bytes(self) -> int:
+        return settings.API_MAX_BODY_BYTES
+
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.API_MAX_BODY_BYTES
+        limit = self.max_bytes()
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")

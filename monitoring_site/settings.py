@@ -122,12 +122,13 @@ else:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -327,6 +328,22 @@ METRICS_REQUEST_FLUSH_SECONDS = env.int("METRICS_REQUEST_FLUSH_SECONDS", default
 METRICS_REQUEST_MAX_KEYS = env.int("METRICS_REQUEST_MAX_KEYS", default=2000)
 METRICS_ROLLUP_HOURS = env.int("METRICS_ROLLUP_HOURS", default=3)
 METRICS_PARTITIONS_AHEAD_DAYS = env.int("METRICS_PARTITIONS_AHEAD_DAYS", default=7)
+
+# --- feedback ---
+# Public widget endpoint: small bodies, a per-site-and-address rate limit, and bot traps (docs/feedback.md).
+FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=16 * 1024)
+FEEDBACK_RATE_PER_MINUTE = env.int("FEEDBACK_RATE_PER_MINUTE", default=5)
+FEEDBACK_RATE_PER_DAY = env.int("FEEDBACK_RATE_PER_DAY", default=50)
+FEEDBACK_MIN_SUBMIT_SECONDS = env.float("FEEDBACK_MIN_SUBMIT_SECONDS", default=2.0)
+FEEDBACK_TOKEN_MAX_AGE_SECONDS = env.int("FEEDBACK_TOKEN_MAX_AGE_SECONDS", default=24 * 3600)
+FEEDBACK_REQUIRE_TOKEN = env.bool("FEEDBACK_REQUIRE_TOKEN", default=True)
+FEEDBACK_MAX_LINKS = env.int("FEEDBACK_MAX_LINKS", default=3)
+FEEDBACK_DUPLICATE_WINDOW_MINUTES = env.int("FEEDBACK_DUPLICATE_WINDOW_MINUTES", default=10)
+FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above
+# The widget endpoint only needs these; nothing else is answered cross-origin.
+CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
+CORS_ALLOW_HEADERS = ["content-type"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget reads it to tell people when to retry after a 429
 
 # --- alerts -----------------------------------------------------------------------------------
 # Delivery retries: full-jitter exponential backoff between BASE and MAX seconds, at most
