@@ -179,7 +179,9 @@ def _evaluate() -> None:
         version = cursor.fetchone()[0]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"PostgreSQL {version}, {os.cpu_count()} CPUs, load {load}")
-    print(f"evaluate_all over {AI_CALLS:,} AI calls + {SAMPLES:,} samples: median {statistics.median(timings):.3f} s, max {max(timings):.3f} s ({RUNS} runs; {transitions} transitions)")
+    print(
+        f"evaluate_all over {AI_CALLS:,} AI calls + {SAMPLES:,} samples: median {statistics.median(timings):.3f} s, max {max(timings):.3f} s ({RUNS} runs; {transitions} transitions)"
+    )
     for name, seconds in per_rule:
         print(f"  {name:<36} {seconds * 1000:8.1f} ms")
 

@@ -140,3 +140,18 @@ def test_send_report_rejects_an_unknown_period():
 
     with pytest.raises(CommandError):
         call_command("send_report", "--period", "monthly", stdout=StringIO())
+
+
+def test_the_report_summarises_real_data_and_goes_to_chat_channels(receiver, make_channel, alice):
+    from tests.alerts.test_catalog import ai_calls
+
+    ai_calls(10, errors=2)
+    make_channel(receiver.url("/slack"), kind="slack")
+    out = StringIO()
+    call_command("send_report", "--period", "weekly", stdout=out)
+    assert "slack 1: sent" in out.getvalue()
+    body = mail.outbox[0].body
+    assert "calls 10 (previous period 0), errors 2" in body and "error rate 20.00 %" in body
+    assert "summarise/gpt-4o" in body  # top errors
+    assert "high-priority pending: 0" in body
+    assert "AI usage and cost" in receiver.bodies()[0]["text"]
