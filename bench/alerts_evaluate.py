@@ -168,7 +168,7 @@ def _evaluate() -> None:
     from alerts.models import AlertRule
 
     timings, transitions = [], 0
-    for run in range(RUNS):
+    for _ in range(RUNS):
         AlertRule.objects.update(last_evaluated_at=None)
         started = time.perf_counter()
         transitions += len(engine.evaluate_all(timezone.now()))
