@@ -178,15 +178,23 @@ def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
     return transitions
 
 
-def claim_minute(now: datetime) -> bool:
-    """Beat heartbeat that also lets one evaluation per minute through (two beats, overlaps)."""
+def claim_period(name: str, now: datetime, floor: datetime) -> bool:
+    """Let one run per period through, however many beats send the task (conditional update).
+
+    The Heartbeat row `name` records the last run; only a caller that moves it past `floor` (the
+    start of the current period) runs.
+    """
     from monitoring_site.models import Heartbeat
 
-    floor = now.replace(second=0, microsecond=0)
-    if Heartbeat.objects.filter(name=HEARTBEAT, last_run__lt=floor).update(last_run=now):
+    if Heartbeat.objects.filter(name=name, last_run__lt=floor).update(last_run=now):
         return True
-    _, created = Heartbeat.objects.get_or_create(name=HEARTBEAT, defaults={"last_run": now})
+    _, created = Heartbeat.objects.get_or_create(name=name, defaults={"last_run": now})
     return created
+
+
+def claim_minute(now: datetime) -> bool:
+    """The evaluation heartbeat (dead man's switch), also one evaluation per minute."""
+    return claim_period(HEARTBEAT, now, now.replace(second=0, microsecond=0))
 
 
 class run_lock:

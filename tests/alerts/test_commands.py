@@ -155,3 +155,9 @@ def test_the_report_summarises_real_data_and_goes_to_chat_channels(receiver, mak
     assert "summarise/gpt-4o" in body  # top errors
     assert "high-priority pending: 0" in body
     assert "AI usage and cost" in receiver.bodies()[0]["text"]
+
+
+def test_a_second_beat_does_not_send_the_report_twice(alice):
+    assert "emailed 1" in tasks.send_report("daily")
+    assert tasks.send_report("daily") == "already sent in this hour"
+    assert len(mail.outbox) == 1

@@ -278,3 +278,12 @@ def test_a_firing_silenced_throughout_gets_no_lone_resolve(receiver, make_rule, 
     evaluate_rule(rule, now + 2 * MINUTE)
     assert AlertTransition.objects.filter(reason="resolved").exists()
     assert NotificationDelivery.objects.count() == 0
+
+
+def test_a_pagerduty_test_notification_resolves_its_incident_at_once(receiver, make_channel):
+    channel = make_channel(ROUTING_KEY, kind="pagerduty", min_severity="critical")
+    NotificationDelivery.objects.create(channel=channel, event="test")
+    send_pending()
+    trigger, resolve = receiver.bodies()
+    assert (trigger["event_action"], resolve["event_action"]) == ("trigger", "resolve")
+    assert trigger["dedup_key"] == resolve["dedup_key"] == "monitoring-rule-test"
