@@ -161,3 +161,15 @@ def test_a_second_beat_does_not_send_the_report_twice(alice):
     assert "emailed 1" in tasks.send_report("daily")
     assert tasks.send_report("daily") == "already sent in this hour"
     assert len(mail.outbox) == 1
+
+
+def test_seed_demo_gives_alerts_a_history():
+    from alerts import demo
+    from tests.alerts.test_catalog import ai_calls
+
+    ai_calls(50, errors=25, at=timezone.now() - timedelta(hours=3))
+    out = StringIO()
+    demo.seed(days=1, events=0, stdout=out)
+    assert AlertRule.objects.count() == 12
+    assert Alert.objects.filter(rule__default_key="ai_error_rate", state="resolved", fired_at__isnull=False).exists()
+    assert "alerts fired" in out.getvalue()
