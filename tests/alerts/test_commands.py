@@ -173,3 +173,18 @@ def test_seed_demo_gives_alerts_a_history():
     assert AlertRule.objects.count() == 12
     assert Alert.objects.filter(rule__default_key="ai_error_rate", state="resolved", fired_at__isnull=False).exists()
     assert "alerts fired" in out.getvalue()
+
+
+def test_smtp_down_still_sends_the_report_to_chat_and_fails_loudly(receiver, make_channel, alice, settings):
+    from django.core.management.base import CommandError
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        8499,
+        2,
+    )  # nothing listens (receivers take the lowest free port from 8400)
+    make_channel(receiver.url("/slack"), kind="slack")
+    with pytest.raises(CommandError, match="email failed.*slack 1: sent"):
+        call_command("send_report", "--period", "daily", stdout=StringIO())
+    assert "AI usage and cost" in receiver.bodies()[0]["text"]
