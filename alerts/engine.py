@@ -134,23 +134,11 @@ def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTra
 
 
 def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
-    severity = nxt.severity or (alert.severity if alert else None)
-    threshold = rule.threshold_for(severity)
+    """Save the alert's new state and store the transition, if any."""
     if alert is None and reason is None:
         return None
     from_state = alert.state if alert else "ok"
-    if alert is None:
-        alert = Alert(rule=rule, started_at=now)
-    alert.value, alert.clear_since = value, nxt.clear_since
-    alert.last_notified_at = nxt.last_notified_at or alert.last_notified_at
-    if reason in (T.Reason.RESOLVED, T.Reason.CANCELLED):
-        alert.state, alert.resolved_at = Alert.State.RESOLVED, now
-    else:
-        alert.state, alert.severity, alert.threshold = nxt.state, severity, threshold
-        alert.message = message_for(rule, value, severity, threshold)
-    if reason == T.Reason.FIRED:
-        alert.fired_at = now
-    alert.save()
+    alert = _update_alert(rule, alert or Alert(rule=rule, started_at=now), reason, nxt, value, now)
     if reason is None:
         return None
     to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
@@ -164,6 +152,21 @@ def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | 
         threshold=alert.threshold,
         at=now,
     )
+
+
+def _update_alert(rule, alert: Alert, reason, nxt: Snapshot, value, now) -> Alert:
+    alert.value, alert.clear_since = value, nxt.clear_since
+    alert.last_notified_at = nxt.last_notified_at or alert.last_notified_at
+    if reason in (T.Reason.RESOLVED, T.Reason.CANCELLED):
+        alert.state, alert.resolved_at = Alert.State.RESOLVED, now
+    else:
+        severity = nxt.severity or alert.severity
+        alert.state, alert.severity, alert.threshold = nxt.state, severity, rule.threshold_for(severity)
+        alert.message = message_for(rule, value, severity, alert.threshold)
+    if reason == T.Reason.FIRED:
+        alert.fired_at = now
+    alert.save()
+    return alert
 
 
 def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
