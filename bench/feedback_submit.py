@@ -66,7 +66,7 @@ def main() -> None:
     from feedback.cors import allow_site_origins
     from feedback.models import FeedbackSite
 
-    settings.FEEDBACK_RATE_PER_MINUTE = settings.FEEDBACK_RATE_PER_DAY = 10**9
+    settings.FEEDBACK_RATE_PER_MINUTE = settings.FEEDBACK_RATE_PER_DAY = settings.FEEDBACK_SITE_RATE_PER_MINUTE = 10**9
     settings.FEEDBACK_MIN_SUBMIT_SECONDS = 0
     origin = "https://bench.example"
     site = FeedbackSite.objects.create(name=f"bench-{time.time_ns()}", allowed_origins=origin)

@@ -47,10 +47,11 @@ def _address(request) -> str | None:
         return None
 
 
-def _rate_scope(request, site) -> str:
+def _rate_scopes(request, site) -> list:
     if site is None:
-        return f"user:{request.user.pk}"
-    return f"site:{site.pk}:{ratelimit.client_address(request)}"
+        return [(f"user:{request.user.pk}", ratelimit.client_limits())]
+    address = ratelimit.client_address(request)
+    return [(f"site:{site.pk}:{address}", ratelimit.client_limits()), (f"site:{site.pk}", ratelimit.site_limits())]
 
 
 def _create(request, site, data: dict, reason: str) -> Feedback:
@@ -111,9 +112,9 @@ class FeedbackView(APIView):
             site = _site_for(request, str(data.get("site_key") or ""))
         except Forbidden as exc:
             return error(str(exc), status.HTTP_403_FORBIDDEN)
-        wait = ratelimit.retry_after(_rate_scope(request, site))
+        wait = ratelimit.retry_after(_rate_scopes(request, site))
         if wait is not None:
-            return error(f"Too much feedback from this address; retry in {wait} s.", 429, Retry_After=str(wait))
+            return error(f"Too much feedback; retry in {wait} s.", 429, Retry_After=str(wait))
         serializer = FeedbackInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reason = spam.spam_reason(serializer.validated_data, site, request.user, check_token=site is not None)

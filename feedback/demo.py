@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from django.apps import apps
 from django.utils import timezone
 
 from feedback.models import Feedback, FeedbackSite, hash_message
@@ -31,14 +32,24 @@ def seed(days: int, events: int, stdout) -> None:
         stdout.write(f"feedback: demo site {site.public_key} already has feedback; left as is")
         return
     count = max(20, min(300, events // 500))
-    Feedback.objects.bulk_create(_items(site, days, count, random.Random(5)))
+    Feedback.objects.bulk_create(_items(site, count, random.Random(5), _failed_traces()))
     _backdate(site, days, random.Random(6))
     stdout.write(f"feedback: demo site {site.name!r} key {site.public_key}, {count} feedback items")
 
 
-def _items(site: FeedbackSite, days: int, count: int, rng: random.Random) -> list[Feedback]:
+def _failed_traces() -> list[str]:
+    """Trace ids of failed demo AI calls (seeded before us), so bug reports link to real calls."""
+    try:
+        model = apps.get_model("ailogs", "AiCall")
+    except LookupError:
+        return []
+    calls = model.objects.exclude(status="success").exclude(trace_id="").order_by()
+    return list(calls.values_list("trace_id", flat=True)[:200])
+
+
+def _items(site: FeedbackSite, count: int, rng: random.Random, traces: list[str]) -> list[Feedback]:
     items = []
-    for i in range(count):
+    for _ in range(count):
         category, priority, message = rng.choice(MESSAGES)
         status = rng.choices(["pending", "reviewed", "resolved", "spam"], weights=[5, 3, 3, 1])[0]
         item = Feedback(
@@ -54,7 +65,7 @@ def _items(site: FeedbackSite, days: int, count: int, rng: random.Random) -> lis
             page_url=f"http://localhost:8000/shop/item/{rng.randint(1, 400)}",
             user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0",
             viewport=rng.choice(["1366x900", "390x844", "1920x1080"]),
-            trace_id=f"demo-trace-{i:05d}" if category == "bug" else "",
+            trace_id=rng.choice(traces) if traces and category == "bug" else "",
             metadata={"language": "en-US"},
         )
         item.message_hash = hash_message(item.message)  # bulk_create skips save()

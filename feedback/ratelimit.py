@@ -1,7 +1,8 @@
 """Fixed-window counters in the cache (Redis when configured, so all web processes share them).
 
-When the cache is down the limit fails open for a few seconds: losing the limit briefly is
-better than refusing every user's feedback.
+Each request counts against its client's limits (per site and address) and against the site's
+total, so a flood from many addresses is capped too. When the cache is down the limits fail
+open for a few seconds: losing them briefly is better than refusing every user's feedback.
 """
 
 import logging
@@ -14,8 +15,12 @@ logger = logging.getLogger(__name__)
 _cache_down_until = 0.0
 
 
-def _limits() -> list[tuple[int, int]]:
+def client_limits() -> list[tuple[int, int]]:
     return [(60, settings.FEEDBACK_RATE_PER_MINUTE), (86400, settings.FEEDBACK_RATE_PER_DAY)]
+
+
+def site_limits() -> list[tuple[int, int]]:
+    return [(60, settings.FEEDBACK_SITE_RATE_PER_MINUTE)]
 
 
 def _count(key: str, window: int) -> int:
@@ -23,16 +28,24 @@ def _count(key: str, window: int) -> int:
     return cache.incr(key)
 
 
-def retry_after(scope: str) -> int | None:
-    """Count one request for `scope`; return seconds to wait when over a limit, else None."""
+def _over(scope: str, limits: list[tuple[int, int]], now: float) -> int | None:
+    for window, limit in limits:
+        if _count(f"fb-rl:{scope}:{window}:{int(now // window)}", window) > limit:
+            return int(window - now % window) + 1
+    return None
+
+
+def retry_after(scopes: list[tuple[str, list[tuple[int, int]]]]) -> int | None:
+    """Count one request in every (scope, limits); return seconds to wait when over a limit, else None."""
     global _cache_down_until
     now = time.time()
     if now < _cache_down_until:
         return None
     try:
-        for window, limit in _limits():
-            if _count(f"fb-rl:{scope}:{window}:{int(now // window)}", window) > limit:
-                return int(window - now % window) + 1
+        for scope, limits in scopes:
+            wait = _over(scope, limits, now)
+            if wait is not None:
+                return wait
     except Exception as exc:  # any cache failure: fail open, try the cache again in 5 s
         logger.warning("feedback rate-limit cache unavailable, failing open: %s", exc)
         _cache_down_until = now + 5

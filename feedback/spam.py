@@ -55,8 +55,11 @@ def spam_reason(data: dict, site, user, check_token: bool) -> str:
     """Return why a submission looks automated ("" when it looks human). Cheapest checks first."""
     if data.get("website"):
         return Reason.HONEYPOT
-    if check_token and settings.FEEDBACK_REQUIRE_TOKEN:
-        reason = _token_reason(data.get("token", ""), site.public_key)
+    token = data.get("token", "")
+    # A token that is sent is always checked (the widget always sends one); a post without one
+    # follows the SPEC's field list and is trapped only where FEEDBACK_REQUIRE_TOKEN is on.
+    if check_token and (token or settings.FEEDBACK_REQUIRE_TOKEN):
+        reason = _token_reason(token, site.public_key)
         if reason:
             return reason
     if len(_LINK.findall(data["message"])) > settings.FEEDBACK_MAX_LINKS:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -334,9 +335,11 @@ METRICS_PARTITIONS_AHEAD_DAYS = env.int("METRICS_PARTITIONS_AHEAD_DAYS", default
 FEEDBACK_MAX_BODY_BYTES = env.int("FEEDBACK_MAX_BODY_BYTES", default=16 * 1024)
 FEEDBACK_RATE_PER_MINUTE = env.int("FEEDBACK_RATE_PER_MINUTE", default=5)
 FEEDBACK_RATE_PER_DAY = env.int("FEEDBACK_RATE_PER_DAY", default=50)
+# All addresses together, per site: caps a flood from many addresses (a botnet, forged Origins).
+FEEDBACK_SITE_RATE_PER_MINUTE = env.int("FEEDBACK_SITE_RATE_PER_MINUTE", default=120)
 FEEDBACK_MIN_SUBMIT_SECONDS = env.float("FEEDBACK_MIN_SUBMIT_SECONDS", default=2.0)
 FEEDBACK_TOKEN_MAX_AGE_SECONDS = env.int("FEEDBACK_TOKEN_MAX_AGE_SECONDS", default=24 * 3600)
-FEEDBACK_REQUIRE_TOKEN = env.bool("FEEDBACK_REQUIRE_TOKEN", default=True)
+FEEDBACK_REQUIRE_TOKEN = env.bool("FEEDBACK_REQUIRE_TOKEN", default=False)
 FEEDBACK_MAX_LINKS = env.int("FEEDBACK_MAX_LINKS", default=3)
 FEEDBACK_DUPLICATE_WINDOW_MINUTES = env.int("FEEDBACK_DUPLICATE_WINDOW_MINUTES", default=10)
 FEEDBACK_API_PATH = "/api/v1/feedback/"  # must match CORS_URLS_REGEX above

@@ -35,6 +35,14 @@ def test_limits_are_per_client_address(widget_post, settings):
     assert widget_post(client=b, message="b1").status_code == 201
 
 
+def test_a_site_is_capped_across_all_addresses(widget_post, settings):
+    from django.test import Client
+
+    settings.FEEDBACK_SITE_RATE_PER_MINUTE = 3
+    codes = [widget_post(client=Client(REMOTE_ADDR=f"10.0.0.{i}"), message=f"m{i}").status_code for i in range(5)]
+    assert codes == [201, 201, 201, 429, 429]
+
+
 def test_forwarded_for_is_ignored_without_trusted_proxies(widget_post, settings):
     settings.FEEDBACK_RATE_PER_MINUTE = 1
     assert widget_post(message="a", headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 201

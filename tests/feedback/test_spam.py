@@ -46,14 +46,20 @@ def test_missing_forged_foreign_or_expired_tokens_are_spam(widget_post, site, se
     foreign = old_token("pk_someone_else")
     with time_machine.travel(timezone.now() - timezone.timedelta(days=2), tick=False):
         expired = render_token(site.public_key)
-    for i, token in enumerate(["", forged, foreign, expired]):
+    for i, token in enumerate([forged, foreign, expired]):
         item = stored(widget_post(token=token, message=f"message {i}"))
         assert (item.status, item.spam_reason) == ("spam", "no_token"), token
 
 
-def test_tokens_can_be_switched_off_for_server_side_clients(widget_post, settings):
-    settings.FEEDBACK_REQUIRE_TOKEN = False
+def test_a_post_with_only_the_spec_fields_is_accepted_by_default(widget_post):
     assert stored(widget_post(token=None)).status == "pending"
+
+
+def test_requiring_tokens_makes_token_less_posts_spam(widget_post, settings):
+    settings.FEEDBACK_REQUIRE_TOKEN = True
+    for i, token in enumerate([None, ""]):
+        item = stored(widget_post(token=token, message=f"no token {i}"))
+        assert (item.status, item.spam_reason) == ("spam", "no_token")
 
 
 def test_link_stuffed_messages_are_spam(widget_post):

@@ -207,6 +207,7 @@ def test_a_signed_in_user_sends_feedback_from_this_site(transactional_db, live_s
     widget(page).get_by_text("Thank you!").wait_for()
     page.reload()
     page.get_by_text("Where can I see my invoices?").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "feedback-mine.png"))
     assert page.console_errors == []  # our CSP allowed the widget, its styles and its request
     item = Feedback.objects.get()
     assert (item.user, item.site, item.category) == (uma, None, "question")

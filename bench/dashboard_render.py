@@ -1,0 +1,196 @@
+"""Server time of every dashboard page and range over 1,000,000 AI calls and 5,000,000 metric
+samples (PostgreSQL). Data is generated in SQL once into a dedicated database and reused.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_dashboard_bench python -m bench dashboard_render
+"""
+
+import os
+import statistics
+import subprocess
+import time
+
+AI_CALLS = 1_000_000
+METRIC_SAMPLES = 5_000_000
+PAGES = ["overview", "ai", "system", "feedback", "alerts", "usage"]
+RANGES = ["1h", "24h", "7d", "30d"]
+RUNS = 3
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitoring_site.settings")
+    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True)  # exists: fine
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+AI_SQL = """
+INSERT INTO ailogs_aicall (timestamp, function, provider, model, status, duration_ms, prompt_tokens,
+  completion_tokens, total_tokens, cost_usd, cost_source, input_hash, output_preview, error_message,
+  user_id, session_id, tenant, actor_type, trace_id, metadata)
+SELECT ts, (ARRAY['summarize','classify','chat','extract','translate'])[1 + i %% 5], 'openai',
+  (ARRAY['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','llama-3-70b'])[1 + i %% 4],
+  CASE WHEN i %% 53 = 0 THEN 'error' WHEN i %% 171 = 0 THEN 'timeout' ELSE 'success' END,
+  40 + random() * random() * 2500, 100 + i %% 900, 20 + i %% 400, 120 + i %% 900 + i %% 400,
+  CASE WHEN i %% 97 = 0 THEN NULL ELSE (120 + i %% 1300) * 0.000002 END,
+  CASE WHEN i %% 97 = 0 THEN 'unpriced' ELSE 'computed' END,
+  md5((i %% 300000)::text), '', CASE WHEN i %% 53 = 0 THEN 'rate limited by provider' WHEN i %% 171 = 0 THEN 'timed out' ELSE '' END,
+  'u' || (i %% 5000), 's' || (i %% 60000), (ARRAY['acme','globex','initech'])[1 + i %% 3],
+  (ARRAY['user','agent','system'])[1 + i %% 3], '', '{}'::jsonb
+FROM (SELECT i, now() - random() * interval '30 days' AS ts FROM generate_series(1, %(n)s) AS i) AS g
+"""
+
+METRIC_SQL = """
+INSERT INTO metrics_metricsample (name, type, value, unit, tags, source, route, timestamp)
+SELECT (ARRAY['system_cpu_percent','system_memory_used_percent','system_disk_free_percent','db_roundtrip_ms',
+  'celery_queue_depth','celery_task_duration_seconds','active_sessions','app_custom_gauge'])[1 + i %% 8],
+  'gauge', random() * 100, '',
+  CASE i %% 8 WHEN 4 THEN '{"queue": "celery"}'::jsonb WHEN 5 THEN '{"task": "ailogs.rollup"}'::jsonb ELSE '{}'::jsonb END,
+  'bench', '', now() - random() * interval '30 days'
+FROM generate_series(1, %(n)s) AS i
+"""
+
+REQUEST_SQL = """
+INSERT INTO metrics_requestminute (minute, route, method, status_class, count, duration_sum_ms, duration_min_ms,
+  duration_max_ms, histogram, process)
+SELECT date_trunc('minute', now()) - m * interval '1 minute', r, 'GET', c, 20, 20 * d, d / 2, d * 3,
+  jsonb_build_object('p', jsonb_build_object(ceil(ln(d) / %(gamma)s)::int::text, 20), 'n', '{}'::jsonb, 'z', 0), 'bench'
+FROM generate_series(1, 43200) AS m, unnest(ARRAY['api/v1/ai-logs/', 'api/v1/metrics/', 'admin/']) AS r,
+  unnest(ARRAY['2xx', '4xx', '5xx']) AS c, LATERAL (SELECT 20 + random() * 200 AS d) AS x
+WHERE c = '2xx' OR m %% 7 = 0
+"""
+
+
+def generate() -> None:
+    from django.db import connection
+
+    from ailogs.models import AiCall
+    from metrics.models import MetricSample
+
+    if AiCall.objects.count() >= AI_CALLS and MetricSample.objects.count() >= METRIC_SAMPLES:
+        print("data already generated")
+        return
+    from django.utils import timezone
+    from metrics.partitions import ensure_partitions
+
+    from monitoring_site.lib.histogram import _LOG_GAMMA
+
+    ensure_partitions(timezone.now().date(), 32, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
+        )
+        for label, sql, params in (
+            ("AI calls", AI_SQL, {"n": AI_CALLS}),
+            ("metric samples", METRIC_SQL, {"n": METRIC_SAMPLES}),
+            ("request minutes", REQUEST_SQL, {"gamma": _LOG_GAMMA}),
+        ):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            print(f"inserted {cursor.rowcount:,} {label} in {time.perf_counter() - started:.0f} s", flush=True)
+        cursor.execute("ANALYZE")
+    generate_alerts_and_feedback()
+    roll_up()
+
+
+def generate_alerts_and_feedback() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alerts.models import Alert, AlertRule, AlertTransition
+    from feedback.models import Feedback
+
+    now = timezone.now()
+    rule, _ = AlertRule.objects.get_or_create(
+        name="bench: AI error rate",
+        defaults={"metric": "ai_error_rate", "warning_threshold": 1, "critical_threshold": 5},
+    )
+    for i in range(300):
+        fired = now - timedelta(hours=i * 2.4)
+        alert = Alert.objects.create(
+            rule=rule,
+            severity="critical" if i % 3 else "warning",
+            state="resolved",
+            value=6,
+            threshold=5,
+            started_at=fired,
+            fired_at=fired,
+            resolved_at=fired + timedelta(minutes=3 + i % 9),
+        )
+        AlertTransition.objects.bulk_create(
+            [
+                AlertTransition(
+                    alert=alert, from_state="ok", to_state="firing", reason="fired", severity=alert.severity, at=fired
+                ),
+                AlertTransition(
+                    alert=alert,
+                    from_state="firing",
+                    to_state="resolved",
+                    reason="resolved",
+                    severity=alert.severity,
+                    at=alert.resolved_at,
+                ),
+            ]
+        )
+    Feedback.objects.bulk_create(
+        Feedback(
+            message=f"bench feedback {i}",
+            category=["bug", "feature", "question", "general"][i % 4],
+            priority=["low", "medium", "high"][i % 3],
+            status=["pending", "reviewed", "resolved"][i % 3],
+            message_hash=str(i),
+        )
+        for i in range(5000)
+    )
+
+
+def roll_up() -> None:
+    from django.core.management import call_command
+
+    from ailogs import rollup
+
+    started = time.perf_counter()
+    rollup.run()
+    call_command("rollup_metrics", hours=24 * 31, verbosity=0)
+    print(f"rollups built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def measure(client, page: str, range_key: str) -> tuple[float, float]:
+    """(cold, warm) median server time in ms: cold = the 30 s cache emptied first."""
+    from django.core.cache import cache
+
+    url = "/admin/" if page == "overview" else f"/admin/dashboard/{page}/"
+    cold, warm = [], []
+    for _ in range(RUNS):
+        cache.clear()
+        for bucket in (cold, warm):
+            started = time.perf_counter()
+            response = client.get(url, {"range": range_key})
+            bucket.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(cold), statistics.median(warm)
+
+
+def main() -> None:
+    setup_django()
+    generate()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(admin)
+    print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    print(f"{'page':10} {'range':>5} {'cold ms':>9} {'warm ms':>9}")
+    for page in PAGES:
+        for range_key in RANGES:
+            cold, warm = measure(client, page, range_key)
+            print(f"{page:10} {range_key:>5} {cold:9.1f} {warm:9.1f}", flush=True)

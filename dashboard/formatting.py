@@ -1,0 +1,55 @@
+"""Numbers as the dashboard shows them: units, short forms, and changes against the last period."""
+
+
+def number(value: float | None, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if unit == "ms" and abs(value) >= 1000:
+        return f"{value / 1000:.2f} s"
+    if unit == "$":
+        return f"${value:,.2f}" if abs(value) < 1000 else f"${value:,.0f}"
+    if unit == "%":
+        # Uptime lives in the last decimals: 99.95 % must not round up to 100 %.
+        return f"{value:.{3 if 99 <= value < 100 else 2}f} %"
+    text = _short(value, digits)
+    return f"{text} {unit}".strip()
+
+
+def _short(value: float, digits: int) -> str:
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.{digits}f}{suffix}"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def change(current: float | None, previous: float | None, unit: str = "") -> tuple[float | None, str]:
+    """Return (change, label): percentage points for rates, relative percent otherwise."""
+    if current is None or previous is None:
+        return None, "no earlier data"
+    if unit == "%":
+        delta = current - previous
+        return delta, f"{delta:+.2f} pp"
+    if previous == 0:
+        return (None, "new") if current else (0.0, "±0 %")
+    delta = (current - previous) / previous * 100
+    return delta, f"{delta:+.1f} %"
+
+
+def card(key: str, label: str, current, previous, unit: str = "", better: str = "lower") -> dict:
+    """A KPI card; `trend` says whether the change is good news given which direction is better."""
+    delta, delta_label = change(current, previous, unit)
+    trend = "flat"
+    if delta:
+        trend = "good" if (delta < 0) == (better == "lower") else "bad"
+    return {
+        "key": key,
+        "label": label,
+        "value": current,
+        "display": number(current, unit),
+        "change": delta,
+        "change_display": delta_label,
+        "previous_display": number(previous, unit),
+        "trend": trend,
+    }

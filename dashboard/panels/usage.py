@@ -1,0 +1,92 @@
+"""The Usage tab: active users, sessions, AI calls by function, exports, weekday x hour heatmap."""
+
+import calendar
+
+from dashboard import data
+from dashboard.charts import category_chart, table
+from dashboard.ranges import Window
+from dashboard.sources import call
+
+
+def _days(rows: list[dict], *fields: str) -> tuple[list[str], dict[str, list]]:
+    labels = [r["day"].strftime("%b %d") for r in rows]
+    return labels, {field.replace("_", " "): [r[field] for r in rows] for field in fields}
+
+
+def daily(window: Window) -> dict:
+    users = call("metrics", "daily_active_users", window.since, window.until)
+    if users is None:
+        return {"available": False}
+    sessions = call("metrics", "sessions_per_day", window.since, window.until) or []
+    exports = call("metrics", "exports_per_day", window.since, window.until) or []
+    return {
+        "charts": [
+            category_chart(
+                "dau",
+                "Daily active users",
+                *_days(users, "ai_users", "site_users"),
+                "users",
+                axis="distinct users",
+                x_axis="day (UTC)",
+            ),
+            category_chart(
+                "sessions",
+                "Sessions per day",
+                *_days(sessions, "sessions"),
+                "sessions",
+                axis="sessions",
+                x_axis="day (UTC)",
+            ),
+            category_chart(
+                "exports", "Exports per day", *_days(exports, "exports"), "exports", axis="exports", x_axis="day (UTC)"
+            ),
+        ]
+    }
+
+
+def functions(window: Window) -> dict:
+    rows = call("metrics", "ai_calls_by_function", window.since, window.until)
+    if rows is None:
+        return {"available": False}
+    rows = rows[:15]
+    series = {"calls": [r["calls"] for r in rows], "errors": [r["errors"] for r in rows]}
+    return {
+        "charts": [
+            category_chart(
+                "by_function",
+                "AI calls by function",
+                [r["function"] for r in rows],
+                series,
+                "calls",
+                horizontal=True,
+                axis="calls",
+            )
+        ]
+    }
+
+
+def heatmap(window: Window) -> dict:
+    grid = data.activity_by_weekday_hour(window)
+    if grid is None:
+        return {"available": False}
+    peak = max(max(row) for row in grid) or 1
+    rows = [
+        [calendar.day_abbr[day]]
+        + [
+            {"text": "", "heat": round(n / peak, 3), "title": f"{calendar.day_name[day]} {hour:02d}:00: {n} calls"}
+            for hour, n in enumerate(row)
+        ]
+        for day, row in enumerate(grid)
+    ]
+    columns = ["UTC"] + [f"{h:02d}" for h in range(24)]
+    return {
+        "tables": [
+            table(
+                "heatmap",
+                "AI calls by weekday and hour (UTC)",
+                columns,
+                rows if any(map(any, grid)) else [],
+                kind="heatmap",
+            )
+        ]
+    }

@@ -1,0 +1,104 @@
+"""What each dashboard page shows: a list of sections, each visible to some roles.
+
+A section builds a plain dict (cards, charts, tables) from a Window; the same dict feeds the
+server-rendered page and its JSON endpoint (auto-refresh), and is cached per range and tenant.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dashboard.panels import ai, alerts, feedback, overview, system, usage
+from dashboard.ranges import Window
+from dashboard.sources import cached
+from monitoring_site.roles import ADMIN, MODERATOR, has_role
+
+STAFF_ROLES = (ADMIN, MODERATOR)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    build: Callable[[Window], dict]
+    roles: tuple[str, ...] = (ADMIN,)
+    span: int = 12  # width on a 12-column grid
+
+    def data(self, window: Window) -> dict:
+        key = f"{self.key}:{window.key}:{window.tenant}"
+        return {"key": self.key, "title": self.title, "span": self.span, **cached(key, lambda: self.build(window))}
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    title: str
+    sections: tuple[Section, ...]
+    roles: tuple[str, ...] = (ADMIN,)
+
+    def allows(self, user) -> bool:
+        return has_role(user, *self.roles)
+
+    def sections_for(self, user) -> list[Section]:
+        return [s for s in self.sections if has_role(user, *s.roles)]
+
+
+def _tab(key: str, title: str, roles: tuple, *sections: tuple) -> Tab:
+    return Tab(key, title, tuple(Section(*spec, roles=roles) for spec in sections), roles)
+
+
+TABS = {
+    "overview": Tab(
+        "overview",
+        "Overview",
+        (
+            Section("ai_kpis", "AI calls", overview.ai_kpis),
+            Section("traffic_kpis", "Traffic", overview.traffic_kpis, span=6),
+            Section("feedback_kpis", "Feedback", overview.feedback_panel, STAFF_ROLES, span=6),
+            Section("alerts_kpis", "Alerts", alerts.summary, STAFF_ROLES),
+            Section("targets", "Targets vs current", overview.targets, span=6),
+            Section("health", "Dependencies (as /api/health sees them)", overview.health, span=6),
+        ),
+        roles=STAFF_ROLES,
+    ),
+    "ai": _tab(
+        "ai",
+        "AI",
+        (ADMIN,),
+        ("ai_quality", "Calls, errors, pricing and caching", ai.quality),
+        ("ai_time", "Over time", ai.over_time),
+        ("ai_breakdowns", "Breakdowns", ai.breakdowns),
+        ("ai_errors", "Top errors", ai.top_errors),
+    ),
+    "system": _tab(
+        "system",
+        "System",
+        (ADMIN,),
+        ("sys_requests", "Requests", system.requests),
+        ("sys_routes", "Routes", system.routes),
+        ("sys_hosts", "Hosts", system.hosts),
+        ("sys_queues", "Queues and database", system.queues),
+    ),
+    "feedback": _tab(
+        "feedback",
+        "Feedback",
+        STAFF_ROLES,
+        ("fb_volume", "Volume", feedback.volume),
+        ("fb_items", "Items", feedback.items),
+    ),
+    "alerts": _tab(
+        "alerts",
+        "Alerts",
+        STAFF_ROLES,
+        ("al_summary", "Now", alerts.summary),
+        ("al_timeline", "Timeline", alerts.timeline),
+        ("al_deliveries", "Notifications", alerts.deliveries),
+    ),
+    "usage": _tab(
+        "usage",
+        "Usage",
+        (ADMIN,),
+        ("use_daily", "Daily", usage.daily),
+        ("use_functions", "AI calls by function", usage.functions),
+        ("use_heatmap", "Activity", usage.heatmap),
+    ),
+}

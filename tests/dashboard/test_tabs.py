@@ -1,0 +1,106 @@
+"""Each tab's figures against the rows the test inserted."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.dashboard.factories import (
+    insert_ai_calls,
+    insert_alert_activity,
+    insert_feedback,
+    insert_requests,
+    insert_samples,
+    needs,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def sections(client, tab: str, **params) -> dict[str, dict]:
+    response = client.get(reverse("admin:dashboard-data", kwargs={"tab": tab}), params)
+    assert response.status_code == 200
+    return {s["key"]: s for s in response.json()["sections"]}
+
+
+def chart(section: dict, chart_id: str) -> dict:
+    return next(c for c in section["charts"] if c["id"] == chart_id)
+
+
+def total(chart_spec: dict, label: str) -> float:
+    series = next(s for s in chart_spec["series"] if s["label"] == label)
+    return sum(v for v in series["data"] if v is not None)
+
+
+@needs("ailogs", "AiCall")
+def test_it_shows_top_errors_and_success_by_function(client_for, alice):
+    calls = insert_ai_calls(n=40, minutes_ago=50)
+    shown = sections(client_for(alice), "ai", range="1h")
+    errors = [c for c in calls if c["status"] != "success"]
+    (top,) = shown["ai_errors"]["tables"]
+    assert sum(int(row[3]) for row in top["rows"]) == len(errors)
+    success = chart(shown["ai_breakdowns"], "success_by_function")
+    for function, rate in zip(success["labels"], success["series"][0]["data"], strict=True):
+        mine = [c for c in calls if c["function"] == function]
+        assert rate == pytest.approx(100 * sum(c["status"] == "success" for c in mine) / len(mine))
+    assert total(chart(shown["ai_time"], "calls"), "calls") == 40
+
+
+@needs("metrics", "RequestMinute")
+def test_it_shows_request_rates_and_routes(client_for, alice):
+    rows = insert_requests(minutes=30)
+    insert_samples(minutes=30)
+    shown = sections(client_for(alice), "system", range="1h")
+    (routes,) = shown["sys_routes"]["tables"]
+    by_route = {row[0]: row for row in routes["rows"]}
+    assert by_route["admin/"][1] == str(sum(r["count"] for r in rows if r["route"] == "admin/"))
+    assert by_route["admin/"][6] == str(sum(r["count"] for r in rows if r["status_class"] == "5xx"))
+    rate = chart(shown["sys_requests"], "request_rate")
+    # one-minute buckets: each holds one minute's requests
+    assert max(v for v in rate["series"][0]["data"] if v is not None) == 15
+    host = chart(shown["sys_hosts"], "host")
+    assert {s["label"] for s in host["series"]} == {"CPU", "memory used", "disk free"}
+    assert not host["empty"]
+
+
+@needs("feedback", "Feedback")
+def test_it_shows_feedback_volume_by_category(client_for, mo):
+    plan = insert_feedback()
+    shown = sections(client_for(mo), "feedback", range="24h")
+    by_category = chart(shown["fb_volume"], "by_category")
+    assert {s["label"]: total(by_category, s["label"]) for s in by_category["series"]} == plan
+    urgent, recent = shown["fb_items"]["tables"]
+    assert len(urgent["rows"]) == 3
+    assert urgent["rows"][0][0]["href"].startswith("/admin/feedback/feedback/")
+
+
+@needs("alerts", "NotificationDelivery")
+def test_it_shows_firing_alerts_transitions_and_deliveries(client_for, mo):
+    plan = insert_alert_activity()
+    shown = sections(client_for(mo), "alerts", range="1h")
+    (firing,) = shown["al_summary"]["tables"]
+    assert [row[1]["text"] for row in firing["rows"]] == ["AI error rate above 5 %"]
+    deliveries = chart(shown["al_deliveries"], "deliveries")
+    for status in ("sent", "failed"):
+        counts = dict(
+            zip(
+                deliveries["labels"], next(s["data"] for s in deliveries["series"] if s["label"] == status), strict=True
+            )
+        )
+        assert counts == {name: statuses.get(status, 0) for name, statuses in plan.items()}
+    assert total(chart(shown["al_timeline"], "transitions"), "fired") == 1
+
+
+@needs("ailogs", "AiCall")
+def test_it_draws_the_weekday_hour_heatmap(client_for, alice):
+    now = timezone.now()
+    calls = insert_ai_calls(n=12, minutes_ago=1, at=now)
+    (heatmap,) = sections(client_for(alice), "usage", range="7d")["use_heatmap"]["tables"]
+    counts = {}
+    for c in calls:
+        counts[(c["timestamp"].weekday(), c["timestamp"].hour)] = (
+            counts.get((c["timestamp"].weekday(), c["timestamp"].hour), 0) + 1
+        )
+    for (day, hour), n in counts.items():
+        cell = heatmap["rows"][day][hour + 1]
+        assert cell["title"].endswith(f": {n} calls")
+    assert max(cell["heat"] for row in heatmap["rows"] for cell in row[1:]) == 1
