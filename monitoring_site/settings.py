@@ -357,3 +357,7 @@ PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pager
 ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
 # Alert and channel severities share one choice set: one name in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["AlertSeverityEnum"] = "alerts.models.Severity"
+
+# --- dashboard ---
+# Render times of dashboard pages ("dashboard load" target) are kept this long; ranges go to 30 days.
+DASHBOARD_RENDER_TIMINGS_DAYS = env.int("DASHBOARD_RENDER_TIMINGS_DAYS", default=60)
