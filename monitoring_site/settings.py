@@ -317,11 +317,10 @@ AILOGS_PRICE_CACHE_SECONDS = env.int("AILOGS_PRICE_CACHE_SECONDS", default=60)
 AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
 # Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
 AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
-AILOGS_ROLLUP_SECONDS = env.float("AILOGS_ROLLUP_SECONDS", default=60.0)
 
 # --- metrics ----------------------------------------------------------------------------------
 # Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.
-METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=24)
+METRICS_EXACT_WINDOW_HOURS = env.int("METRICS_EXACT_WINDOW_HOURS", default=6)
 # Each web process flushes its per-minute request aggregates from a timer thread every this many
 # seconds, sooner when it holds METRICS_REQUEST_MAX_KEYS series, and at exit. 0 starts no thread
 # (the tests flush by hand).
