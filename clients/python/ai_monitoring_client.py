@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["Client", "configure", "log_call", "track", "flush", "get_client"]
 __version__ = "0.1.0"
@@ -51,6 +51,8 @@ class Client:
         backoff_max: float = 60.0,
         flush_at_exit: float = 5.0,
     ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
         self.url = base_url.rstrip("/") + "/api/v1/ai-logs/"
         self.api_key = api_key
         self.batch_size = max(1, min(batch_size, 1000))
@@ -137,7 +139,7 @@ class Client:
         event["function"] = function
         event["duration_ms"] = float(duration_ms)
         event.setdefault("event_id", str(uuid.uuid4()))
-        event.setdefault("timestamp", datetime.now(timezone.utc).isoformat())
+        event.setdefault("timestamp", datetime.now(UTC).isoformat())
         if "input" in event:  # hash here: the prompt never leaves the process
             raw = event.pop("input")
             text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, separators=(",", ":"))
@@ -195,7 +197,9 @@ class Client:
             if attempt < self.max_retries:
                 self.stats["retries"] += 1
                 self._wait(self._delay(attempt, retry_after))
-        logger.warning("ai_monitoring_client: giving up after %d retries; %d event(s) dropped", self.max_retries, len(batch))
+        logger.warning(
+            "ai_monitoring_client: giving up after %d retries; %d event(s) dropped", self.max_retries, len(batch)
+        )
         self.stats["dropped"] += len(batch)
 
     def _count(self, batch: list, status: int, body: dict) -> None:
@@ -208,10 +212,14 @@ class Client:
 
     def _post(self, batch: list):
         """Return (status or None for a connection error, parsed body, Retry-After seconds)."""
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
             self.url,
             data=json.dumps(batch, separators=(",", ":")).encode(),
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json", "User-Agent": f"ai-monitoring-client/{__version__}"},
+            headers={
+                "Authorization": f"Bearer {self.api_key}",
+                "Content-Type": "application/json",
+                "User-Agent": f"ai-monitoring-client/{__version__}",
+            },
             method="POST",
         )
         try:
@@ -250,7 +258,7 @@ def _retry_after(value: str | None) -> float | None:
         from email.utils import parsedate_to_datetime
 
         try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
 

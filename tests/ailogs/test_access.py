@@ -21,14 +21,17 @@ def test_it_rejects_an_invalid_key(db):
     assert client.post(URL, event(), format="json").status_code == 401
 
 
-@pytest.mark.parametrize(("scope", "method", "path", "expected"), [
-    ("ailogs:read", "post", URL, 403),
-    ("metrics:write", "post", URL, 403),
-    ("ailogs:write", "get", URL, 403),
-    ("ailogs:write", "get", URL + "stats/", 403),
-    ("ailogs:read", "get", URL, 200),
-    ("ailogs:read", "get", URL + "stats/", 200),
-])
+@pytest.mark.parametrize(
+    ("scope", "method", "path", "expected"),
+    [
+        ("ailogs:read", "post", URL, 403),
+        ("metrics:write", "post", URL, 403),
+        ("ailogs:write", "get", URL, 403),
+        ("ailogs:write", "get", URL + "stats/", 403),
+        ("ailogs:read", "get", URL, 200),
+        ("ailogs:read", "get", URL + "stats/", 200),
+    ],
+)
 def test_scopes(api_client, scope, method, path, expected):
     client = api_client(scope)
     response = getattr(client, method)(path, event(), format="json") if method == "post" else client.get(path)
@@ -63,7 +66,13 @@ def test_ingest_keeps_working_with_redis_down(api_client, monkeypatch, settings)
 
     monkeypatch.setattr(throttling, "_cache_down_until", 0.0)
     client = api_client("ailogs:write")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
     response = client.post(URL, [event(), event()], format="json")
     assert response.status_code == 201
     assert response.json()["accepted"] == 2
