@@ -76,3 +76,20 @@ def test_ingest_keeps_working_with_redis_down(api_client, monkeypatch, settings)
     response = client.post(URL, [event(), event()], format="json")
     assert response.status_code == 201
     assert response.json()["accepted"] == 2
+
+
+def test_it_answers_413_for_a_body_over_the_limit(api_client, settings):
+    settings.API_MAX_BODY_BYTES = 2_000
+    response = api_client("ailogs:write").post(URL, [event()] * 20, format="json")
+    assert response.status_code == 413
+
+
+def test_it_answers_429_with_retry_after_over_the_key_rate(api_client):
+    import time_machine
+
+    client = api_client("ailogs:write", rate_limit_per_minute=1)
+    with time_machine.travel("2026-11-23 12:00:30Z", tick=False):  # both requests in one rate window
+        assert client.post(URL, event(), format="json").status_code == 201
+        response = client.post(URL, event(), format="json")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
