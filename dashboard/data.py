@@ -120,7 +120,7 @@ def ai_totals(window: Window, group: str | None = None) -> dict | None:
     if calls is None:
         return None
     totals: dict = {}
-    for qs, fields in _ai_sources(window):
+    for qs, fields in _ai_sources(window, group):
         for row in _sum_rows(qs, group, fields):
             into = totals.setdefault(row.pop(group) if group else None, dict.fromkeys(TOTALS, 0))
             for name in TOTALS:
@@ -128,9 +128,10 @@ def ai_totals(window: Window, group: str | None = None) -> dict | None:
     return totals if group else totals.get(None, dict.fromkeys(TOTALS, 0))
 
 
-def _ai_sources(window: Window) -> list:
+def _ai_sources(window: Window, group: str | None = None) -> list:
     """(queryset, field names) pairs covering the window: raw rows and, when they exist, rollups."""
     from ailogs.models import AiCall, AiCallHourly
+    from ailogs.queries import grain_for
     from ailogs.rollup import ceil_hour, floor_hour, rolled_through
 
     raw = AiCall.objects.filter(**({"tenant": window.tenant} if window.tenant else {}))
@@ -138,8 +139,10 @@ def _ai_sources(window: Window) -> list:
     start, end = ceil_hour(window.since), min(floor_hour(window.until), frontier or window.since)
     if end <= start:
         return [(raw.filter(timestamp__gte=window.since, timestamp__lt=window.until), "raw")]
+    # Rollup rows exist at several grains (ailogs.models.AiCallHourly.Grain): read exactly one.
+    grain = grain_for((group,) if group else (), {"tenant": window.tenant})
     rolled = AiCallHourly.objects.filter(
-        hour__gte=start, hour__lt=end, **({"tenant": window.tenant} if window.tenant else {})
+        grain=grain, hour__gte=start, hour__lt=end, **({"tenant": window.tenant} if window.tenant else {})
     )
     edges = raw.filter(
         Q(timestamp__gte=window.since, timestamp__lt=start) | Q(timestamp__gte=end, timestamp__lt=window.until)
