@@ -58,7 +58,9 @@ def rebuild_hours(hours) -> None:
 
 
 def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
-    cutoff = timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS)
+    # Never rebuild an hour the retention purge may have cut into: its rollup would shrink, and
+    # the Prometheus counters summed from rollups would go down.
+    cutoff = ceil_hour(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
     rows = (
         AiCall.objects.filter(id__gt=after_id, id__lte=up_to_id, timestamp__gte=cutoff)
         .annotate(h=TruncHour("timestamp"))
