@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 logger = logging.getLogger("ai_monitoring_client")
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _STOP = object()
+_FLUSH = object()  # sends what has been collected now, without waiting for flush_interval
 
 
 class Client:
@@ -110,7 +111,11 @@ class Client:
             self.log_call(function, (time.perf_counter() - started) * 1000, **call)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Wait until everything queued so far has been sent or given up; True if it was."""
+        """Send everything queued so far now and wait until it is sent or given up; True if it was."""
+        try:
+            self._queue.put_nowait(_FLUSH)
+        except queue.Full:
+            pass
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._idle:
             while self._pending:
@@ -124,10 +129,9 @@ class Client:
         """Send what is queued (waiting at most `timeout` seconds) and stop the thread."""
         if self._closing.is_set():
             return
-        self.flush(timeout)
         self._closing.set()
         try:
-            self._queue.put_nowait(_STOP)
+            self._queue.put(_STOP, timeout=timeout)
         except queue.Full:
             pass
         self._thread.join(max(0.1, timeout))
@@ -176,6 +180,8 @@ class Client:
                 continue
             if item is _STOP:
                 return batch, True
+            if item is _FLUSH:
+                return batch, False
             batch.append(item)
         return batch, False
 

@@ -156,3 +156,19 @@ def test_it_records_failures_of_tracked_blocks(live_server, raw_key):
     call = AiCall.objects.get()
     assert (call.status, call.prompt_tokens, call.function) == ("error", 3, "divide")
     assert call.error_message.startswith("ZeroDivisionError")
+
+
+def test_it_flushes_at_interpreter_exit(live_server, raw_key):
+    import subprocess
+    import sys
+
+    program = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('aimon', {str(CLIENT_PATH)!r})\n"
+        "aimon = importlib.util.module_from_spec(spec); spec.loader.exec_module(aimon)\n"
+        f"aimon.configure({live_server.url!r}, {raw_key!r}, flush_interval=60)\n"
+        "for i in range(3):\n"
+        "    aimon.log_call('exit-test', 5.0)\n"
+    )  # flush_interval=60: only the exit hook can have sent them
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)  # noqa: S603 (our own program)
+    assert AiCall.objects.filter(function="exit-test").count() == 3
