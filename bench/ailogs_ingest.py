@@ -130,6 +130,14 @@ def raw_copy_rate(batches: int) -> float:
     return batches * BATCH / (time.perf_counter() - started)
 
 
+RAW_INSERT = (
+    "INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens,"
+    " total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type,"
+    " trace_id, metadata, timestamp, event_id) VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '',"
+    " '', '', '', '', '', '', '{}', now(), gen_random_uuid())"
+)
+
+
 def raw_single_insert_ms(count: int = 300) -> float:
     """Median ms of one-row autocommit INSERTs with psycopg: the database's own per-commit floor."""
     import psycopg
@@ -138,10 +146,7 @@ def raw_single_insert_ms(count: int = 300) -> float:
     with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
         for _ in range(count):
             began = time.perf_counter()
-            conn.execute(
-                "INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type, trace_id, metadata, timestamp, event_id) "
-                "VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '', '', '', '', '', '', '', '{}', now(), gen_random_uuid())"
-            )
+            conn.execute(RAW_INSERT)
             times.append(1000 * (time.perf_counter() - began))
     return statistics.median(times)
 
@@ -193,6 +198,28 @@ def wrk_single(key: str, seconds: float) -> dict | None:
     }
 
 
+def raw_single_insert_rate(connections: int = 2, seconds: float = 5.0) -> float:
+    """One-row autocommit INSERTs per second from `connections` psycopg clients (like 2 workers)."""
+    done = []
+
+    def client():
+        import psycopg
+
+        end, count = time.monotonic() + seconds, 0
+        with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
+            while time.monotonic() < end:
+                conn.execute(RAW_INSERT)
+                count += 1
+        done.append(count)
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
+
+
 TEMPLATE = batch_template()
 
 
@@ -230,5 +257,7 @@ def main() -> None:
         print(
             f"single event with wrk -t1 -c16: {by_wrk['rps']:.0f} req/s, p50 {by_wrk['p50_ms']:.1f} ms, p99 {by_wrk['p99_ms']:.1f} ms, {by_wrk['statuses']}"
         )
-    print(f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms")
+    print(
+        f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms; 2 clients: {raw_single_insert_rate():.0f} INSERTs/s"
+    )
     print(f"load after: {common.machine()}")
