@@ -129,7 +129,11 @@ def ai_totals(window: Window, group: str | None = None) -> dict | None:
 
 
 def _ai_sources(window: Window, group: str | None = None) -> list:
-    """(queryset, field names) pairs covering the window: raw rows and, when they exist, rollups."""
+    """(queryset, field names) pairs covering the window: raw rows and, when they exist, rollups.
+
+    Rollup rows exist at several grains; only the one that keeps `group` and the tenant filter
+    is read, or every call would be counted once per grain.
+    """
     from ailogs.models import AiCall, AiCallHourly
     from ailogs.queries import grain_for
     from ailogs.rollup import ceil_hour, floor_hour, rolled_through
@@ -139,11 +143,9 @@ def _ai_sources(window: Window, group: str | None = None) -> list:
     start, end = ceil_hour(window.since), min(floor_hour(window.until), frontier or window.since)
     if end <= start:
         return [(raw.filter(timestamp__gte=window.since, timestamp__lt=window.until), "raw")]
-    # Rollup rows exist at several grains (ailogs.models.AiCallHourly.Grain): read exactly one.
-    grain = grain_for((group,) if group else (), {"tenant": window.tenant})
-    rolled = AiCallHourly.objects.filter(
-        grain=grain, hour__gte=start, hour__lt=end, **({"tenant": window.tenant} if window.tenant else {})
-    )
+    tenant = {"tenant": window.tenant} if window.tenant else {}
+    grain = grain_for((group,) if group else (), tenant)
+    rolled = AiCallHourly.objects.filter(grain=grain, hour__gte=start, hour__lt=end, **tenant)
     edges = raw.filter(
         Q(timestamp__gte=window.since, timestamp__lt=start) | Q(timestamp__gte=end, timestamp__lt=window.until)
     )
