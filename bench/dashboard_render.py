@@ -76,8 +76,8 @@ def generate() -> None:
         print("data already generated")
         return
     from django.utils import timezone
-
     from metrics.partitions import ensure_partitions
+
     from monitoring_site.lib.histogram import _LOG_GAMMA
 
     ensure_partitions(timezone.now().date(), 32, 1)
