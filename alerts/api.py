@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,12 +27,20 @@ class NotificationChannelViewSet(viewsets.ModelViewSet):
     required_scopes = WRITE
 
 
+class NewestFirst(CursorPagination):
+    ordering = ("-started_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AlertSerializer
     required_scopes = {"GET": "alerts:read"}
+    pagination_class = NewestFirst  # alerts accumulate for a year: pages, never one huge list
 
     def get_queryset(self):
-        alerts = Alert.objects.select_related("rule", "acknowledged_by").order_by("-started_at", "-pk")
+        alerts = Alert.objects.select_related("rule", "acknowledged_by")
         params = self.request.query_params
         for field in ("state", "severity", "rule"):
             if params.get(field):

@@ -134,23 +134,11 @@ def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTra
 
 
 def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
-    severity = nxt.severity or (alert.severity if alert else None)
-    threshold = rule.threshold_for(severity)
+    """Save the alert's new state and store the transition, if any."""
     if alert is None and reason is None:
         return None
     from_state = alert.state if alert else "ok"
-    if alert is None:
-        alert = Alert(rule=rule, started_at=now)
-    alert.value, alert.clear_since = value, nxt.clear_since
-    alert.last_notified_at = nxt.last_notified_at or alert.last_notified_at
-    if reason in (T.Reason.RESOLVED, T.Reason.CANCELLED):
-        alert.state, alert.resolved_at = Alert.State.RESOLVED, now
-    else:
-        alert.state, alert.severity, alert.threshold = nxt.state, severity, threshold
-        alert.message = message_for(rule, value, severity, threshold)
-    if reason == T.Reason.FIRED:
-        alert.fired_at = now
-    alert.save()
+    alert = _update_alert(rule, alert or Alert(rule=rule, started_at=now), reason, nxt, value, now)
     if reason is None:
         return None
     to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
@@ -166,6 +154,21 @@ def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | 
     )
 
 
+def _update_alert(rule, alert: Alert, reason, nxt: Snapshot, value, now) -> Alert:
+    alert.value, alert.clear_since = value, nxt.clear_since
+    alert.last_notified_at = nxt.last_notified_at or alert.last_notified_at
+    if reason in (T.Reason.RESOLVED, T.Reason.CANCELLED):
+        alert.state, alert.resolved_at = Alert.State.RESOLVED, now
+    else:
+        severity = nxt.severity or alert.severity
+        alert.state, alert.severity, alert.threshold = nxt.state, severity, rule.threshold_for(severity)
+        alert.message = message_for(rule, value, severity, alert.threshold)
+    if reason == T.Reason.FIRED:
+        alert.fired_at = now
+    alert.save()
+    return alert
+
+
 def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
     """One evaluation of every enabled rule; a failing rule is logged and skipped."""
     now = now or timezone.now()
@@ -178,15 +181,23 @@ def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
     return transitions
 
 
-def claim_minute(now: datetime) -> bool:
-    """Beat heartbeat that also lets one evaluation per minute through (two beats, overlaps)."""
+def claim_period(name: str, now: datetime, floor: datetime) -> bool:
+    """Let one run per period through, however many beats send the task (conditional update).
+
+    The Heartbeat row `name` records the last run; only a caller that moves it past `floor` (the
+    start of the current period) runs.
+    """
     from monitoring_site.models import Heartbeat
 
-    floor = now.replace(second=0, microsecond=0)
-    if Heartbeat.objects.filter(name=HEARTBEAT, last_run__lt=floor).update(last_run=now):
+    if Heartbeat.objects.filter(name=name, last_run__lt=floor).update(last_run=now):
         return True
-    _, created = Heartbeat.objects.get_or_create(name=HEARTBEAT, defaults={"last_run": now})
+    _, created = Heartbeat.objects.get_or_create(name=name, defaults={"last_run": now})
     return created
+
+
+def claim_minute(now: datetime) -> bool:
+    """The evaluation heartbeat (dead man's switch), also one evaluation per minute."""
+    return claim_period(HEARTBEAT, now, now.replace(second=0, microsecond=0))
 
 
 class run_lock:

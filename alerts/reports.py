@@ -114,20 +114,41 @@ def recipients() -> list[str]:
     return sorted(set(emails)) or admin_emails()
 
 
+class ReportNotSent(Exception):
+    """Some destination failed; the message says which (the others were still tried)."""
+
+
 def send(period: str, now=None) -> str:
-    """Send the report; return a one-line summary of where it went."""
+    """Send the report by email and to every chat channel; return a summary of where it went."""
+    subject, text = build(period, now)
+    parts = [_email(subject, text)]
+    failed = parts[0].startswith("email failed")
+    for channel in NotificationChannel.objects.filter(
+        kind__in=["slack", "discord"], enabled=True, disabled_at__isnull=True
+    ):
+        outcome = _chat(channel, text)
+        parts.append(f"{channel.name}: {'sent' if outcome.ok else outcome.error}")
+        failed = failed or not outcome.ok
+    summary = "; ".join(parts)
+    if failed:
+        log.warning("report partly not sent: %s", summary)
+        raise ReportNotSent(summary)
+    return summary
+
+
+def _email(subject: str, text: str) -> str:
+    to = recipients()
+    if not to:
+        return "no email recipients"
+    try:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    except Exception as exc:  # SMTP down must not keep the report from the chat channels
+        return f"email failed: {type(exc).__name__}: {exc}"
+    return f"emailed {len(to)} recipient(s)"
+
+
+def _chat(channel, text: str):
     from alerts.transports import transport_for
 
-    subject, text = build(period, now)
-    to = recipients()
-    if to:
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    chats = NotificationChannel.objects.filter(kind__in=["slack", "discord"], enabled=True, disabled_at__isnull=True)
-    results = []
-    for channel in chats:
-        transport = transport_for(channel)
-        outcome = transport.post(transport.text_body(f"```\n{text}\n```"))
-        results.append(f"{channel.name}: {'sent' if outcome.ok else outcome.error}")
-        if not outcome.ok:
-            log.warning("report to channel %s failed: %s", channel.name, outcome.error)
-    return f"emailed {len(to)} recipient(s); chat: {', '.join(results) or 'none'}"
+    transport = transport_for(channel)
+    return transport.post(transport.text_body(f"```\n{text}\n```"))

@@ -33,8 +33,12 @@ def deliver_notification(self, delivery_id: int) -> None:
 
 @shared_task(name="alerts.tasks.send_report", ignore_result=True)
 def send_report(period: str) -> str:
+    """Send the report once per hour at most, so a second beat does not send it twice."""
     from alerts import reports
 
+    now = timezone.now()
+    if not engine.claim_period(f"alerts.report.{period}", now, now.replace(minute=0, second=0, microsecond=0)):
+        return "already sent in this hour"
     return reports.send(period)
 
 

@@ -162,6 +162,17 @@ class PagerDutyTransport(Transport):
             body["links"] = [{"href": f"{settings.SITE_URL}/admin/alerts/alert/{alert.pk}/change/", "text": "Alert"}]
         return body
 
+    def send(self, notice: Notice) -> Outcome:
+        outcome = super().send(notice)
+        if notice.event == "test" and outcome.ok:  # close the test incident at once: nobody stays paged
+            resolve = {
+                "routing_key": self.channel.target,
+                "event_action": "resolve",
+                "dedup_key": dedup_key(notice.alert),
+            }
+            self.post(resolve)
+        return outcome
+
 
 def dedup_key(alert: Alert) -> str:
     return f"monitoring-rule-{alert.rule_id or 'test'}"

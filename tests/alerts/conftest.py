@@ -15,12 +15,12 @@ from monitoring_site.models import AuditEvent
 class Receiver:
     """Records every request; answers from a script of statuses, then with `default`."""
 
-    def __init__(self):
+    def __init__(self, port: int | None = None):
         self.requests: list[dict] = []
         self.script: list[tuple[int, dict]] = []
         self.default = (200, {})
         self.lock = threading.Lock()
-        self.server = _bind(self)
+        self.server = _bind(self, port)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -43,15 +43,15 @@ class Receiver:
         self.server.server_close()
 
 
-def _bind(receiver: Receiver) -> ThreadingHTTPServer:
-    for port in range(8400, 8500):
+def _bind(receiver: Receiver, only: int | None = None) -> ThreadingHTTPServer:
+    for port in [only] if only else range(8400, 8500):
         try:
             server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
         except OSError:
             continue
         server.daemon_threads = True
         return server
-    raise RuntimeError("no free port in 8400-8499")
+    raise RuntimeError(f"no free port in {only or '8400-8499'}")
 
 
 def _handler(receiver: Receiver):

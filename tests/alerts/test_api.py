@@ -94,9 +94,9 @@ def _alert(state="firing"):
 def test_alerts_list_with_read_scope_and_filters(api_client):
     _alert()
     client = api_client("alerts:read")
-    body = client.get("/api/v1/alerts/?state=firing").json()
+    body = client.get("/api/v1/alerts/?state=firing").json()["results"]
     assert body[0]["rule_name"] == "r" and body[0]["state"] == "firing"
-    assert client.get("/api/v1/alerts/?state=resolved").json() == []
+    assert client.get("/api/v1/alerts/?state=resolved").json()["results"] == []
     assert api_client("alerts:write").get("/api/v1/alerts/").status_code == 403
 
 
@@ -128,3 +128,17 @@ def test_charlie_and_anonymous_get_refused(client, client_for, charlie):
 def test_acking_a_resolved_alert_is_a_409(api_client):
     alert = _alert(state="resolved")
     assert api_client("alerts:write").post(f"/api/v1/alerts/{alert.pk}/ack/").status_code == 409
+
+
+def test_alerts_are_paged_newest_first(api_client):
+    rule = AlertRule.objects.create(name="r", metric="failed_logins", warning_threshold=5)
+    now = timezone.now()
+    for minutes in range(5):
+        Alert.objects.create(
+            rule=rule, severity="warning", state="resolved", started_at=now - timezone.timedelta(minutes=minutes)
+        )
+    client = api_client("alerts:read")
+    first = client.get("/api/v1/alerts/?page_size=3").json()
+    second = client.get(first["next"]).json()
+    started = [a["started_at"] for a in first["results"] + second["results"]]
+    assert len(started) == 5 and started == sorted(started, reverse=True)

@@ -176,3 +176,13 @@ def test_http_keys_and_rate_limited_requests():
     assert (error_rate.value, error_rate.samples) == (10.0, 20)
     assert measure(rule(metric="http_latency_p95_ms")).value > 1000
     assert measure(rule(metric="rate_limited_requests")).value == 2
+
+
+def test_feedback_high_priority_pending_counts_pending_high_priority_only():
+    from feedback.models import Feedback
+
+    Feedback.objects.create(message="broken", priority="high")
+    Feedback.objects.create(message="broken too", priority="high")
+    Feedback.objects.create(message="meh", priority="low")
+    Feedback.objects.create(message="done", priority="high", status="resolved")
+    assert measure(rule(metric="feedback_high_priority_pending")) == catalog.Measurement(2.0, 1)

@@ -140,3 +140,51 @@ def test_send_report_rejects_an_unknown_period():
 
     with pytest.raises(CommandError):
         call_command("send_report", "--period", "monthly", stdout=StringIO())
+
+
+def test_the_report_summarises_real_data_and_goes_to_chat_channels(receiver, make_channel, alice):
+    from tests.alerts.test_catalog import ai_calls
+
+    ai_calls(10, errors=2)
+    make_channel(receiver.url("/slack"), kind="slack")
+    out = StringIO()
+    call_command("send_report", "--period", "weekly", stdout=out)
+    assert "slack 1: sent" in out.getvalue()
+    body = mail.outbox[0].body
+    assert "calls 10 (previous period 0), errors 2" in body and "error rate 20.00 %" in body
+    assert "summarise/gpt-4o" in body  # top errors
+    assert "high-priority pending: 0" in body
+    assert "AI usage and cost" in receiver.bodies()[0]["text"]
+
+
+def test_a_second_beat_does_not_send_the_report_twice(alice):
+    assert "emailed 1" in tasks.send_report("daily")
+    assert tasks.send_report("daily") == "already sent in this hour"
+    assert len(mail.outbox) == 1
+
+
+def test_seed_demo_gives_alerts_a_history():
+    from alerts import demo
+    from tests.alerts.test_catalog import ai_calls
+
+    ai_calls(50, errors=25, at=timezone.now() - timedelta(hours=3))
+    out = StringIO()
+    demo.seed(days=1, events=0, stdout=out)
+    assert AlertRule.objects.count() == 12
+    assert Alert.objects.filter(rule__default_key="ai_error_rate", state="resolved", fired_at__isnull=False).exists()
+    assert "alerts fired" in out.getvalue()
+
+
+def test_smtp_down_still_sends_the_report_to_chat_and_fails_loudly(receiver, make_channel, alice, settings):
+    from django.core.management.base import CommandError
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        8499,
+        2,
+    )  # nothing listens (receivers take the lowest free port from 8400)
+    make_channel(receiver.url("/slack"), kind="slack")
+    with pytest.raises(CommandError, match="email failed.*slack 1: sent"):
+        call_command("send_report", "--period", "daily", stdout=StringIO())
+    assert "AI usage and cost" in receiver.bodies()[0]["text"]

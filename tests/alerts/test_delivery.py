@@ -278,3 +278,27 @@ def test_a_firing_silenced_throughout_gets_no_lone_resolve(receiver, make_rule, 
     evaluate_rule(rule, now + 2 * MINUTE)
     assert AlertTransition.objects.filter(reason="resolved").exists()
     assert NotificationDelivery.objects.count() == 0
+
+
+def test_a_pagerduty_test_notification_resolves_its_incident_at_once(receiver, make_channel):
+    channel = make_channel(ROUTING_KEY, kind="pagerduty", min_severity="critical")
+    NotificationDelivery.objects.create(channel=channel, event="test")
+    send_pending()
+    trigger, resolve = receiver.bodies()
+    assert (trigger["event_action"], resolve["event_action"]) == ("trigger", "resolve")
+    assert trigger["dedup_key"] == resolve["dedup_key"] == "monitoring-rule-test"
+
+
+def test_webhook_urls_never_reach_the_logs(receiver, make_rule, make_channel, caplog):
+    """W7: logs name the channel, never its URL (the path is the credential)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    make_channel(receiver.url("/services/T0/B0/secret-path-token"), kind="slack")
+    receiver.answer(500)
+    fire(make_rule(), timezone.now())
+    send_pending(retries_left=1)
+    send_pending(retries_left=0)
+    assert NotificationDelivery.objects.get().status == "sent"
+    assert "secret-path-token" not in caplog.text
+    assert "secret-path-token" not in NotificationDelivery.objects.get().error

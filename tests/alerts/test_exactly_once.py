@@ -119,3 +119,50 @@ def test_send_test_notification_reaches_the_receiver_through_the_worker(
     assert response.status_code == 302
     wait_for(lambda: NotificationDelivery.objects.filter(status="sent").exists())
     assert receiver.bodies()[0]["event"] == "test"
+
+
+def test_delivery_succeeds_once_a_receiver_that_was_down_comes_back(
+    celery_worker, receiver, make_rule, make_channel, settings
+):
+    from tests.alerts.conftest import Receiver
+
+    settings.NOTIFY_RETRY_BASE_SECONDS, settings.NOTIFY_RETRY_MAX_SECONDS = 0.5, 1.0
+    port = receiver.port
+    receiver.close()  # down: connections are refused
+    make_channel(f"http://127.0.0.1:{port}/hook")
+    failed_logins(6)
+    evaluate_rule(make_rule(), timezone.now())
+    wait_for(lambda: NotificationDelivery.objects.filter(attempts__gte=1, error__icontains="refused").exists())
+    back = Receiver(port)
+    try:
+        delivery = wait_for(lambda: NotificationDelivery.objects.filter(status="sent").first(), timeout=30)
+        assert delivery.attempts >= 2 and [b["event"] for b in back.bodies()] == ["firing"]
+    finally:
+        back.close()
+
+
+def test_two_beats_in_the_same_minute_evaluate_once(transactional_db, make_rule, monkeypatch):
+    """C1: the minute claim lets exactly one of two simultaneous evaluate_alerts tasks run."""
+    from alerts import engine, tasks
+
+    make_rule()
+    failed_logins(6)
+    runs = []
+    real = engine.evaluate_all
+    monkeypatch.setattr(engine, "evaluate_all", lambda now: runs.append(now) or real(now))
+    barrier = threading.Barrier(2)
+
+    def beat():
+        try:
+            barrier.wait()
+            tasks.evaluate_alerts.apply()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(runs) == 1
+    assert AlertTransition.objects.count() == 1

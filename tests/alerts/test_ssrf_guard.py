@@ -117,6 +117,9 @@ def test_a_redirect_is_never_followed(receiver, make_channel):
 class _Slow(BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/hang":  # no answer at all
+            time.sleep(5)
+            return
         self.send_response(200)
         self.end_headers()
         if self.path == "/big":
@@ -156,3 +159,9 @@ def test_a_dripping_receiver_is_cut_off_at_the_deadline(slow_server, monkeypatch
 def test_it_reads_at_most_64_kb(slow_server):
     response = outbound.post(f"{slow_server}/big", b"{}", {})
     assert response.status == 200 and len(response.body) == outbound.MAX_BODY
+
+
+def test_a_receiver_that_never_answers_is_cut_off_at_the_deadline(slow_server, monkeypatch):
+    monkeypatch.setattr(outbound, "DEADLINE", 1.0)
+    with pytest.raises(OSError, match="no complete response within 1 s"):
+        outbound.post(f"{slow_server}/hang", b"{}", {})
