@@ -5,6 +5,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,7 +29,21 @@ class Invalid(Exception):
         self.errors = errors
 
 
-def validate(item, now) -> dict:
+class Bounds(NamedTuple):
+    """The accepted timestamp range, computed once per batch (settings lookups cost per item)."""
+
+    now: datetime
+    oldest: datetime
+    newest: datetime
+    retention_days: int
+
+    @classmethod
+    def at(cls, now: datetime) -> "Bounds":
+        days = settings.RETENTION_METRIC_SAMPLES_DAYS
+        return cls(now, now - timedelta(days=days), now + FUTURE_TOLERANCE, days)
+
+
+def validate(item, bounds: Bounds) -> dict:
     """Return a row for MetricSample from one JSON item, or raise Invalid({field: [message]})."""
     if not isinstance(item, dict):
         raise Invalid({"non_field_errors": ["Expected an object."]})
@@ -38,7 +53,7 @@ def validate(item, now) -> dict:
         "type": _type(item.get("type", MetricType.GAUGE), errors),
         "value": _value(item.get("value"), errors),
         "tags": _tags(item.get("tags"), errors),
-        "timestamp": _timestamp(item.get("timestamp"), now, errors),
+        "timestamp": _timestamp(item.get("timestamp"), bounds, errors),
         "event_id": _event_id(item.get("event_id"), errors),
     }
     for field in ("unit", "source", "route"):
@@ -102,19 +117,18 @@ def _tags(value, errors) -> dict:
     return canonical_tags(value)
 
 
-def _timestamp(value, now, errors):
+def _timestamp(value, bounds: Bounds, errors):
     if value is None:
-        return now
+        return bounds.now
     parsed = _parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
         errors["timestamp"] = ["Datetime has wrong format. Use ISO 8601."]
         return None
-    if timezone.is_naive(parsed):
+    if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    oldest = now - timedelta(days=settings.RETENTION_METRIC_SAMPLES_DAYS)
-    if parsed < oldest:
-        errors["timestamp"] = [f"Older than the retention of {settings.RETENTION_METRIC_SAMPLES_DAYS} days."]
-    elif parsed > now + FUTURE_TOLERANCE:
+    if parsed < bounds.oldest:
+        errors["timestamp"] = [f"Older than the retention of {bounds.retention_days} days."]
+    elif parsed > bounds.newest:
         errors["timestamp"] = ["More than one day in the future."]
     return parsed
 
@@ -141,11 +155,11 @@ def _event_id(value, errors):
 
 def validate_batch(items: list) -> tuple[list[dict], list[dict]]:
     """Return (rows, errors) where errors are [{"index": i, "errors": {...}}]."""
-    now = timezone.now()
+    bounds = Bounds.at(timezone.now())
     rows, errors = [], []
     for index, item in enumerate(items):
         try:
-            rows.append(validate(item, now))
+            rows.append(validate(item, bounds))
         except Invalid as exc:
             errors.append({"index": index, "errors": exc.errors})
     return rows, errors

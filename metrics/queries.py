@@ -60,6 +60,8 @@ def routes(since, until) -> list[dict]:
     """http_summary per route seen in the window, busiest first (dashboard table)."""
     from metrics.models import RequestMinute
 
-    names = RequestMinute.objects.filter(minute__gte=since, minute__lt=until).values_list("route", flat=True).distinct()
+    in_window = RequestMinute.objects.filter(minute__gte=since, minute__lt=until)
+    # order_by() first: the model's default ordering (-minute) would leak into DISTINCT
+    names = in_window.order_by().values_list("route", flat=True).distinct()
     rows = [{"route": name, **http_summary(since, until, name)} for name in names]
     return sorted(rows, key=lambda row: -row["requests"])

@@ -140,8 +140,10 @@ class RequestRecorder:
             self._wake.wait(timeout=interval)
             self._wake.clear()
             self._flush_logged()
-            # One connection a minute is cheap; an idle one held by this thread is not.
-            connections.close_all()
+            try:  # one connection a minute is cheap; an idle one held by this thread is not
+                connections.close_all()
+            except Exception as exc:  # never let the thread die: the next flush reconnects
+                logger.warning("request metrics: closing the connection failed: %s", exc)
 
     def _flush_logged(self) -> None:
         try:

@@ -91,3 +91,13 @@ def test_the_flush_thread_writes_when_the_size_threshold_is_reached(now):
     instance.record("/route0/", "GET", 200, 1.0, now=now.timestamp())  # wakes the thread
     wait_for(lambda: RequestMinute.objects.count() == 3)
     assert sum(RequestMinute.objects.values_list("count", flat=True)) == 4
+
+
+def test_routes_lists_each_route_once_busiest_first(db, now):
+    instance = RequestRecorder()
+    for minutes_ago, route, hits in ((1, "/a/", 1), (2, "/a/", 1), (1, "/b/", 3)):
+        for _ in range(hits):
+            instance.record(route, "GET", 200, 5.0, now=(now - timedelta(minutes=minutes_ago)).timestamp())
+    instance.flush()
+    rows = queries.routes(now - timedelta(minutes=5), now)
+    assert [(row["route"], row["requests"]) for row in rows] == [("/b/", 3), ("/a/", 2)]
