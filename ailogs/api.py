@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -17,8 +16,8 @@ from rest_framework.views import APIView
 from ailogs import queries
 from ailogs.ingest import ingest
 from ailogs.models import AiCall
-from ailogs.serializers import AiCallSerializer
-from monitoring_site.schema import ingest_schema, window_parameter
+from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
+from monitoring_site.schema import IngestResultSerializer, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -44,6 +43,7 @@ def _filters(params) -> dict:
     return {name: params[name] for name in queries.FILTERS if params.get(name)}
 
 
+@extend_schema(parameters=[*[OpenApiParameter(name) for name in queries.FILTERS], OpenApiParameter("since", type=str), OpenApiParameter("until", type=str)], methods=["GET"])
 class AiLogsView(ListAPIView):
     required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
     serializer_class = AiCallSerializer
@@ -59,7 +59,11 @@ class AiLogsView(ListAPIView):
             qs = qs.filter(timestamp__lt=until)
         return qs
 
-    @ingest_schema
+    @extend_schema(
+        request=AiCallEventSerializer(many=True),
+        responses={201: IngestResultSerializer, 207: IngestResultSerializer, 400: IngestResultSerializer},
+        description="One event object or a list of up to 1,000. Valid events are stored even when others fail (207).",
+    )
     def post(self, request):
         items = request.data if isinstance(request.data, list) else [request.data]
         if not items:
@@ -80,9 +84,9 @@ class AiLogStatsView(APIView):
         parameters=[
             window_parameter(),
             OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
-            *[OpenApiParameter(name, str) for name in ("function", "model", "provider", "status", "tenant")],
+            *[OpenApiParameter(name, str) for name in queries.FILTERS],
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=WindowStatsSerializer,
     )
     def get(self, request):
         params = request.query_params
@@ -95,8 +99,8 @@ class AiLogStatsView(APIView):
         until = timezone.now()
         since = until - WINDOWS[window]
         filters = _filters(params)
-        body = {"window": window, "since": since, "until": until, "group_by": group_by, **queries.window_stats(since, until, filters)}
-        if group_by:
-            groups = queries.grouped_stats(since, until, group_by, filters)
-            body["groups"] = [{group_by: key, **stats} for key, stats in groups.items()]
-        return Response(body)
+        body = {"window": window, "since": since, "until": until, "group_by": group_by}
+        if not group_by:
+            return Response({**body, **queries.window_stats(since, until, filters)})
+        whole, groups = queries.stats_with_groups(since, until, group_by, filters)
+        return Response({**body, **whole, "groups": [{group_by: key, **stats} for key, stats in groups.items()]})

@@ -23,6 +23,11 @@ HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 # Optional strings: field -> longest accepted value (longer is an error, never a silent cut).
 STRINGS = {"provider": 50, "model": 100, "user_id": 255, "session_id": 255, "tenant": 100, "actor_type": 50, "trace_id": 255}
 ERROR_MESSAGE_CHARS = 4000
+STRING_FIELDS = tuple(STRINGS.items())
+TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+NUMBER = (int, float)
+INF = math.inf
+MAX_INT = 2**31 - 1
 
 
 class Invalid(Exception):
@@ -129,33 +134,48 @@ def _field(errors: dict, name: str, check, *args):
 
 
 def validate(item, context: Context) -> tuple[dict | None, dict]:
-    """Return (row, {}) for a valid event, or (None, DRF-style field errors)."""
-    if not isinstance(item, dict):
+    """Return (row, {}) for a valid event, or (None, DRF-style field errors).
+
+    Each field has an inline fast path for the common well-formed value; anything else goes
+    through its checker above, which either converts it or says what is wrong.
+    """
+    if type(item) is not dict:
         return None, {"non_field_errors": ["Invalid data. Expected a dictionary."]}
     errors: dict = {}
-    row: dict = {name: _field(errors, name, _text, item.get(name), limit) for name, limit in STRINGS.items()}
-    function = item.get("function")
-    if function in (None, ""):
+    get = item.get
+    row: dict = {}
+    for name, limit in STRING_FIELDS:
+        value = get(name)
+        row[name] = value if type(value) is str and len(value) <= limit else _field(errors, name, _text, value, limit)
+    function = get("function")
+    if function is None or function == "":
         errors["function"] = ["This field is required."]
-    else:
-        row["function"] = _field(errors, "function", _text, function, 100)
-    if item.get("duration_ms") is None:
+    elif not (type(function) is str and len(function) <= 100):
+        _field(errors, "function", _text, function, 100)
+    row["function"] = function
+    duration = get("duration_ms")
+    if duration is None:
         errors["duration_ms"] = ["This field is required."]
+    elif type(duration) in NUMBER and 0 <= duration < INF:
+        row["duration_ms"] = float(duration)
     else:
-        row["duration_ms"] = _field(errors, "duration_ms", _number, item["duration_ms"])
-    status = item.get("status", Status.SUCCESS) or Status.SUCCESS
+        row["duration_ms"] = _field(errors, "duration_ms", _number, duration)
+    status = get("status") or Status.SUCCESS
     if status not in STATUSES:
         errors["status"] = [f'"{status}" is not a valid choice.']
     row["status"] = status
-    for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        row[name] = _field(errors, name, _count, item.get(name))
-    row["event_id"] = _field(errors, "event_id", _event_id, item.get("event_id"))
-    row["timestamp"] = _field(errors, "timestamp", _timestamp, item.get("timestamp"), context)
-    row["metadata"] = _field(errors, "metadata", _metadata, item.get("metadata"))
+    for name in TOKEN_FIELDS:
+        value = get(name)
+        row[name] = value if type(value) is int and 0 <= value <= MAX_INT else _field(errors, name, _count, value)
+    row["event_id"] = _field(errors, "event_id", _event_id, get("event_id"))
+    row["timestamp"] = _field(errors, "timestamp", _timestamp, get("timestamp"), context)
+    metadata = get("metadata")
+    row["metadata"] = {} if metadata is None or metadata == {} else _field(errors, "metadata", _metadata, metadata)
     row["input_hash"] = _field(errors, "input_hash", _input_hash, item)
-    row["output_preview"] = _field(errors, "output_preview", _text, item.get("output_preview"), 10**7)
-    row["error_message"] = _field(errors, "error_message", _text, item.get("error_message"), 10**7)
-    cost = item.get("cost_usd")
+    for name in ("output_preview", "error_message"):
+        value = get(name)
+        row[name] = value if type(value) is str else _field(errors, name, _text, value, 10**7)
+    cost = get("cost_usd")
     row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost)
     if errors:
         return None, errors

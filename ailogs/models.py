@@ -80,7 +80,22 @@ class AiCallHourly(models.Model):
     so long-window stats and the Prometheus counters never scan, or lose, raw rows.
     """
 
+    class Grain(models.TextChoices):
+        """Which dimensions a row keeps; the others hold "" and are summed over.
+
+        A query reads the coarsest grain that has its group and filters: 24 h by model reads
+        24 x models x statuses rows, not every model x function x provider x tenant row.
+        """
+
+        FULL = "full"
+        MODEL = "model"
+        FUNCTION = "function"
+        PROVIDER = "provider"
+        TENANT = "tenant"
+        ALL = "all"
+
     hour = models.DateTimeField()
+    grain = models.CharField(max_length=10, choices=Grain.choices, default=Grain.FULL)
     model = models.CharField(max_length=100, blank=True)
     function = models.CharField(max_length=100)
     provider = models.CharField(max_length=50, blank=True)
@@ -98,8 +113,8 @@ class AiCallHourly(models.Model):
     class Meta:
         verbose_name = "AI call hourly rollup"
         constraints = [
-            # Also the index of every stats query: window ranges on hour.
-            models.UniqueConstraint(fields=["hour", "model", "function", "provider", "tenant", "status"], name="ailogs_hourly_key"),
+            # Also the index of every stats query: one grain, a range of hours.
+            models.UniqueConstraint(fields=["grain", "hour", "model", "function", "provider", "tenant", "status"], name="ailogs_hourly_grain_key"),
         ]
 
     def __str__(self) -> str:

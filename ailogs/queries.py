@@ -10,8 +10,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncHour
+from django.db import connection
+from django.db.models import Count, IntegerField, Max, Q, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncHour
 
 from ailogs.models import AiCall, AiCallHourly, CostSource, Status
 from ailogs.rollup import ceil_hour, floor_hour, histograms_by, rolled_through
@@ -41,6 +43,12 @@ class Totals:
         self.cost_usd += cost or 0.0
         self.unpriced += unpriced or 0
         self.duration_sum += duration_sum or 0.0
+
+    def merge(self, other: "Totals") -> "Totals":
+        for name in ("count", "errors", "unpriced", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "duration_sum"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.histogram.merge(other.histogram)
+        return self
 
     def as_dict(self) -> dict:
         if self.exact is not None:
@@ -84,6 +92,14 @@ def _plan(since: datetime, until: datetime):
     return [(since, start), (end, until)], (start, end)
 
 
+def grain_for(dims: tuple, filters: dict | None) -> str:
+    """The coarsest rollup grain that keeps every dimension the query groups or filters by."""
+    needed = {d for d in dims if d not in ("hour", "status")} | {k for k, v in (filters or {}).items() if v and k != "status"}
+    if not needed:
+        return AiCallHourly.Grain.ALL
+    return needed.pop() if len(needed) == 1 else AiCallHourly.Grain.FULL
+
+
 def _raw(since_until: list, filters: dict | None):
     q = Q()
     for since, until in since_until:
@@ -105,7 +121,11 @@ def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
         return totals
     for key, histogram in histograms_by(raw, dims).items():
         totals[key].histogram.merge(histogram)
-    _add_rollups(totals, filtered(AiCallHourly.objects.filter(hour__gte=rolled[0], hour__lt=rolled[1]), filters), dims)
+    rollups = filtered(AiCallHourly.objects.filter(grain=grain_for(dims, filters), hour__gte=rolled[0], hour__lt=rolled[1]), filters).order_by()
+    if connection.vendor == "postgresql":
+        _add_rollups_in_database(totals, rollups, dims)
+    else:
+        _add_rollups(totals, rollups, dims)
     return totals
 
 
@@ -130,6 +150,32 @@ def _add_rollups(totals: dict, rollups, dims: tuple) -> None:
         group = totals[key]
         group.add(*values[:-1])
         group.histogram.merge(LogHistogram.from_json(values[-1]))
+
+
+def _add_rollups_in_database(totals: dict, rollups, dims: tuple) -> None:
+    """Sum rollups and merge their histograms in PostgreSQL: a few hundred rows come back
+    instead of thousands of JSON documents (24 h over 5M calls: ~10k rollup rows)."""
+    zeros = Sum(Cast(KeyTextTransform("z", "histogram"), IntegerField()))
+    rows = rollups.values(*dims, "status").annotate(
+        n=Sum("count"), pt=Sum("prompt_tokens"), ct=Sum("completion_tokens"), tt=Sum("total_tokens"),
+        cost=Sum("cost_usd"), unpriced=Sum("unpriced"), dur=Sum("duration_sum"), z=zeros,
+    )
+    for r in rows:
+        group = totals[tuple(r[d] for d in dims)]
+        group.add(r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"])
+        group.histogram.zeros += r["z"] or 0
+    sql, params = rollups.values("id").query.sql_with_params()
+    columns = "".join(f"h.{connection.ops.quote_name(d)}, " for d in dims)
+    with connection.cursor() as cursor:
+        # Durations are never negative, so only the positive buckets ("p") exist.
+        cursor.execute(
+            f"SELECT {columns}b.key::int, SUM(b.value::bigint)::bigint FROM ailogs_aicallhourly h "  # noqa: S608
+            f"CROSS JOIN LATERAL jsonb_each_text(h.histogram -> 'p') b WHERE h.id IN ({sql}) GROUP BY {columns}b.key",
+            params,
+        )
+        for *key, index, count in cursor.fetchall():
+            positive = totals[tuple(key)].histogram.positive
+            positive[index] = positive.get(index, 0) + count
 
 
 def _exact_percentiles(totals: dict, raw, dims: tuple) -> None:
@@ -164,9 +210,20 @@ def active_sessions(since: datetime, until: datetime) -> int:
 
 def grouped_stats(since: datetime, until: datetime, group_by: str, filters: dict | None = None) -> dict[str, dict]:
     """{group value: stats} for group_by in GROUPS, largest groups first."""
+    return stats_with_groups(since, until, group_by, filters)[1]
+
+
+def stats_with_groups(since: datetime, until: datetime, group_by: str, filters: dict | None = None) -> tuple[dict, dict[str, dict]]:
+    """(window stats, {group value: stats}) from one pass when the window is served by rollups."""
     totals = collect(since, until, (group_by,), filters)
     ordered = sorted(totals.items(), key=lambda item: -item[1].count)
-    return {key[0]: group.as_dict() for key, group in ordered}
+    groups = {key[0]: group.as_dict() for key, group in ordered}
+    if _plan(since, until)[1] is None:  # exact window: percentiles of the whole need their own sort
+        return window_stats(since, until, filters), groups
+    whole = Totals()
+    for group in totals.values():
+        whole.merge(group)
+    return whole.as_dict(), groups
 
 
 def hourly_series(since: datetime, until: datetime, group_by: str | None = None, filters: dict | None = None) -> list[dict]:

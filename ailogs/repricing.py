@@ -13,10 +13,9 @@ BATCH = 5_000
 def reprice(since: datetime, stdout=None) -> dict[str, int]:
     """Re-cost every computed or unpriced call since `since`; return {"changed", "unpriced"}.
 
-    Changed rows' hours are rebuilt by the next rollup run (their ids are below its mark, so
-    the hours are rebuilt here directly).
+    The hours of changed rows are rebuilt here: the rollup run only looks at new ids.
     """
-    from ailogs.rollup import floor_hour, rebuild_hour
+    from ailogs.rollup import floor_hour, rebuild_hours
 
     clear_cache()
     book = price_book()
@@ -32,8 +31,7 @@ def reprice(since: datetime, stdout=None) -> dict[str, int]:
             AiCall.objects.bulk_update(updated, ["cost_usd", "cost_source"], batch_size=1000)
         changed += len(updated)
         hours.update(floor_hour(call.timestamp) for call in updated)
-    for hour in sorted(hours):
-        rebuild_hour(hour)
+    rebuild_hours(hours)
     unpriced = AiCall.objects.filter(timestamp__gte=since, cost_source=CostSource.UNPRICED).count()
     return {"changed": changed, "unpriced": unpriced, "hours": len(hours)}
 

@@ -20,8 +20,19 @@ from ailogs.models import AiCall, AiCallHourly, CostSource, RollupState
 from monitoring_site.lib.histogram import _LOG_GAMMA, _MIN_MAGNITUDE, LogHistogram
 
 KEYS = ("model", "function", "provider", "tenant", "status")
-# Ids handed out by transactions still in flight when the last run read max(id).
-ID_SLACK = 50_000
+SUMS = ("count", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "unpriced", "duration_sum")
+# grain -> the dimensions its rows keep (status is always kept); see AiCallHourly.Grain.
+GRAINS = {
+    AiCallHourly.Grain.FULL: ("model", "function", "provider", "tenant"),
+    AiCallHourly.Grain.MODEL: ("model",),
+    AiCallHourly.Grain.FUNCTION: ("function",),
+    AiCallHourly.Grain.PROVIDER: ("provider",),
+    AiCallHourly.Grain.TENANT: ("tenant",),
+    AiCallHourly.Grain.ALL: (),
+}
+# Ids handed out by transactions still in flight when the last run read max(id): a few
+# 1,000-event batches. Live, these rows are minutes old, so the slack rebuilds the current hour.
+ID_SLACK = 5_000
 
 
 def run() -> dict:
@@ -36,6 +47,14 @@ def run() -> dict:
         state.last_id, state.ran_at = top, started
         state.save()
     return {"hours": len(hours), "last_id": top}
+
+
+def rebuild_hours(hours) -> None:
+    """Rebuild the given hours now, serialised with the beat run (reprice uses it)."""
+    with transaction.atomic():
+        RollupState.objects.select_for_update().get_or_create(pk=1)
+        for hour in sorted(set(hours)):
+            rebuild_hour(hour)
 
 
 def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
@@ -53,35 +72,36 @@ def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
 def rebuild_hour(hour: datetime) -> int:
     raw = AiCall.objects.filter(timestamp__gte=hour, timestamp__lt=hour + timedelta(hours=1)).order_by()
     histograms = histograms_by(raw, KEYS)
-    sums = raw.values(*KEYS).annotate(
-        n=Count("id"),
-        pt=Sum("prompt_tokens"),
-        ct=Sum("completion_tokens"),
-        tt=Sum("total_tokens"),
-        cost=Sum("cost_usd"),
-        unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
-        dur=Sum("duration_ms"),
+    sums = raw.values(*KEYS).annotate(  # "s_" names: annotations may not shadow model fields
+        s_count=Count("id"),
+        s_prompt_tokens=Sum("prompt_tokens"),
+        s_completion_tokens=Sum("completion_tokens"),
+        s_total_tokens=Sum("total_tokens"),
+        s_cost_usd=Sum("cost_usd"),
+        s_unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
+        s_duration_sum=Sum("duration_ms"),
     )
-    rows = [_rollup_row(hour, s, histograms) for s in sums]
-    AiCallHourly.objects.filter(hour=hour).delete()
-    AiCallHourly.objects.bulk_create(rows, batch_size=1000)
+    rows = [row for grain, dims in GRAINS.items() for row in _grain_rows(hour, grain, dims, sums, histograms)]
+    with transaction.atomic():  # readers see the old hour or the new one, never a gap
+        AiCallHourly.objects.filter(hour=hour).delete()
+        AiCallHourly.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
-def _rollup_row(hour: datetime, s: dict, histograms: dict) -> AiCallHourly:
-    key = tuple(s[k] for k in KEYS)
-    return AiCallHourly(
-        hour=hour,
-        **dict(zip(KEYS, key, strict=True)),
-        count=s["n"],
-        prompt_tokens=s["pt"] or 0,
-        completion_tokens=s["ct"] or 0,
-        total_tokens=s["tt"] or 0,
-        cost_usd=s["cost"] or 0.0,
-        unpriced=s["unpriced"],
-        duration_sum=s["dur"] or 0.0,
-        histogram=histograms.get(key, LogHistogram()).to_json(),
-    )
+def _grain_rows(hour: datetime, grain: str, dims: tuple, sums, histograms) -> list[AiCallHourly]:
+    groups: dict[tuple, dict] = {}
+    for s in sums:
+        key = (*(s[d] for d in dims), s["status"])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {**dict.fromkeys(SUMS, 0), "histogram": LogHistogram()}
+        for name in SUMS:
+            group[name] += s[f"s_{name}"] or 0
+        group["histogram"].merge(histograms[tuple(s[k] for k in KEYS)])
+    return [
+        AiCallHourly(hour=hour, grain=grain, status=key[-1], **dict(zip(dims, key[:-1], strict=True)), **{**group, "histogram": group["histogram"].to_json()})
+        for key, group in groups.items()
+    ]
 
 
 def histograms_by(raw, keys: tuple) -> dict[tuple, LogHistogram]:

@@ -13,3 +13,57 @@ class AiCallSerializer(serializers.ModelSerializer):
             "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "cost_source", "input_hash",
             "output_preview", "error_message", "user_id", "session_id", "tenant", "actor_type", "trace_id", "metadata",
         ]
+
+
+# --- OpenAPI documentation only: ingest validates by hand (ailogs.ingest) for speed ----------
+
+
+class AiCallEventSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField(required=False)
+    function = serializers.CharField(max_length=100)
+    provider = serializers.CharField(max_length=50, required=False)
+    model = serializers.CharField(max_length=100, required=False)
+    status = serializers.ChoiceField(["success", "error", "timeout"], default="success")
+    duration_ms = serializers.FloatField(min_value=0)
+    prompt_tokens = serializers.IntegerField(min_value=0, required=False)
+    completion_tokens = serializers.IntegerField(min_value=0, required=False)
+    total_tokens = serializers.IntegerField(min_value=0, required=False)
+    cost_usd = serializers.FloatField(min_value=0, required=False, help_text="Computed from the price table when absent.")
+    input = serializers.JSONField(required=False, help_text="SHA-256 hashed on arrival, never stored.")
+    input_hash = serializers.CharField(min_length=64, max_length=64, required=False)
+    output_preview = serializers.CharField(required=False, help_text="Stored truncated to 500 characters.")
+    error_message = serializers.CharField(required=False)
+    user_id = serializers.CharField(required=False)
+    session_id = serializers.CharField(required=False)
+    tenant = serializers.CharField(required=False)
+    actor_type = serializers.CharField(required=False)
+    trace_id = serializers.CharField(required=False)
+    timestamp = serializers.DateTimeField(required=False)
+    metadata = serializers.DictField(required=False, help_text="At most 8 KB as JSON.")
+
+
+class DurationSerializer(serializers.Serializer):
+    avg = serializers.FloatField(allow_null=True)
+    p50 = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+    p99 = serializers.FloatField(allow_null=True)
+
+
+class StatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    error_rate = serializers.FloatField(help_text="Percent.")
+    duration_ms = DurationSerializer()
+    prompt_tokens = serializers.IntegerField()
+    completion_tokens = serializers.IntegerField()
+    total_tokens = serializers.IntegerField()
+    cost_usd = serializers.FloatField()
+    unpriced = serializers.IntegerField(help_text="Calls whose model has no price: their cost is unknown, not 0.")
+
+
+class WindowStatsSerializer(StatsSerializer):
+    window = serializers.CharField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    group_by = serializers.CharField(allow_null=True)
+    groups = serializers.ListField(child=serializers.DictField(), required=False, help_text="Stats per group, with the group_by field.")

@@ -14,7 +14,11 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "py
 
 def bench_database_url(name: str) -> str:
     """DATABASE_URL's server (or AILOGS_BENCH_SERVER_URL's) with a database of its own per benchmark."""
-    base = urlparse(os.environ.get("AILOGS_BENCH_SERVER_URL") or os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x")
+    base = urlparse(
+        os.environ.get("AILOGS_BENCH_SERVER_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgres://postgres@127.0.0.1:5432/x"
+    )
     return base._replace(path=f"/{name}").geturl()
 
 

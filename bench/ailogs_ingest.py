@@ -128,6 +128,61 @@ def raw_copy_rate(batches: int) -> float:
     return batches * BATCH / (time.perf_counter() - started)
 
 
+def raw_single_insert_ms(count: int = 300) -> float:
+    """Median ms of one-row autocommit INSERTs with psycopg: the database's own per-commit floor."""
+    import psycopg
+
+    times = []
+    with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
+        for _ in range(count):
+            began = time.perf_counter()
+            conn.execute("INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type, trace_id, metadata, timestamp, event_id) "
+                         "VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '', '', '', '', '', '', '', '{}', now(), gen_random_uuid())")
+            times.append(1000 * (time.perf_counter() - began))
+    return statistics.median(times)
+
+
+WRK_SCRIPT = """
+math.randomseed(os.time())
+local template = [[%s]]
+function request()
+  local id = string.format("%%08x-%%04x-4%%03x-8%%03x-%%012x", math.random(0, 0xffffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0, 0xfff), math.random(0, 0xffffffffffff))
+  return wrk.format("POST", "/api/v1/ai-logs/", {["Authorization"] = "Bearer %s", ["Content-Type"] = "application/json"},
+    (template:gsub("EVENT_ID", id)))
+end
+"""
+
+
+def wrk_single(key: str, seconds: float) -> dict | None:
+    """Single events with wrk (1 thread, 16 connections), when installed: a C client leaves the
+    two cores to gunicorn and PostgreSQL, as in docs/performance.md."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not shutil.which("wrk"):
+        return None
+    body = json.dumps(sample_event(7, "EVENT_ID"))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (body, key))
+    out = subprocess.run(
+        ["wrk", "-t1", "-c16", f"-d{int(seconds)}s", "--latency", "-s", script.name, f"http://127.0.0.1:{PORT}/"],
+        capture_output=True, text=True, timeout=seconds + 30,
+    ).stdout
+    os.unlink(script.name)
+
+    def ms(label):
+        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50_ms": ms("50"), "p99_ms": ms("99"),
+            "statuses": {"non-2xx": int(non2xx.group(1)) if non2xx else 0}}
+
+
 TEMPLATE = batch_template()
 
 
@@ -150,8 +205,12 @@ def main() -> None:
         counter = itertools.count(10**7)
         load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, 2, key)  # warm-up
         single = load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, SECONDS, key)
+        by_wrk = wrk_single(key, SECONDS)
     events = batch["rps"] * BATCH
     print(f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}")
     print(f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}")
-    print(f"single event: {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    print(f"single event (Python load generator, 16 threads): {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    if by_wrk:
+        print(f"single event with wrk -t1 -c16: {by_wrk['rps']:.0f} req/s, p50 {by_wrk['p50_ms']:.1f} ms, p99 {by_wrk['p99_ms']:.1f} ms, {by_wrk['statuses']}")
+    print(f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms")
     print(f"load after: {common.machine()}")

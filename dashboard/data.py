@@ -109,16 +109,70 @@ def _raw_ai_series(calls, window: Window) -> dict[datetime, dict]:
     return series
 
 
-def activity_by_weekday_hour(window: Window) -> list[list[int]] | None:
-    """AI calls per [weekday Mon..Sun][hour UTC], from the hourly rollups (cheap at any range)."""
-    hourly = model("ailogs", "AiCallHourly")
-    if hourly is None:
-        return None
-    from ailogs.queries import hourly_series
+TOTALS = ("count", "errors", "unpriced", "total_tokens", "cost_usd")
 
+
+def ai_totals(window: Window, group: str | None = None) -> dict | None:
+    """{group value: {count, errors, unpriced, total_tokens, cost_usd}} (or one dict without a
+    group). Sums only: whole rolled-up hours come from the hourly rollups, the rest from raw rows;
+    no duration histograms are merged, which is what makes window_stats slow over 30 days."""
+    calls = model("ailogs", "AiCall")
+    if calls is None:
+        return None
+    totals: dict = {}
+    for qs, fields in _ai_sources(window):
+        for row in _sum_rows(qs, group, fields):
+            into = totals.setdefault(row.pop(group) if group else None, dict.fromkeys(TOTALS, 0))
+            for name in TOTALS:
+                into[name] += row[f"sum_{name}"] or 0
+    return totals if group else totals.get(None, dict.fromkeys(TOTALS, 0))
+
+
+def _ai_sources(window: Window) -> list:
+    """(queryset, field names) pairs covering the window: raw rows and, when they exist, rollups."""
+    from ailogs.models import AiCall, AiCallHourly
+    from ailogs.rollup import ceil_hour, floor_hour, rolled_through
+
+    raw = AiCall.objects.filter(**({"tenant": window.tenant} if window.tenant else {}))
+    frontier = rolled_through() if window.span > RAW_LIMIT else None
+    start, end = ceil_hour(window.since), min(floor_hour(window.until), frontier or window.since)
+    if end <= start:
+        return [(raw.filter(timestamp__gte=window.since, timestamp__lt=window.until), "raw")]
+    rolled = AiCallHourly.objects.filter(
+        hour__gte=start, hour__lt=end, **({"tenant": window.tenant} if window.tenant else {})
+    )
+    edges = raw.filter(
+        Q(timestamp__gte=window.since, timestamp__lt=start) | Q(timestamp__gte=end, timestamp__lt=window.until)
+    )
+    return [(rolled, "rollup"), (edges, "raw")]
+
+
+def _sum_rows(qs, group: str | None, kind: str):
+    failed = ~Q(status="success")
+    if kind == "raw":
+        sums = {
+            "count": Count("id"),
+            "errors": Count("id", filter=failed),
+            "unpriced": Count("id", filter=Q(cost_source="unpriced")),
+        }
+    else:
+        sums = {"count": Sum("count"), "errors": Sum("count", filter=failed), "unpriced": Sum("unpriced")}
+    sums |= {"total_tokens": Sum("total_tokens"), "cost_usd": Sum("cost_usd")}
+    sums = {f"sum_{name}": expression for name, expression in sums.items()}  # rollup fields share the names
+    rows = qs.order_by()
+    return rows.values(group).annotate(**sums) if group else [rows.aggregate(**sums)]
+
+
+def activity_by_weekday_hour(window: Window) -> list[list[int]] | None:
+    """AI calls per [weekday Mon..Sun][hour UTC]: counts per hour, from rollups where they exist."""
+    if model("ailogs", "AiCall") is None:
+        return None
     grid = [[0] * 24 for _ in range(7)]
-    for point in hourly_series(window.since, window.until, filters=window.ai_filters()):
-        grid[point["hour"].weekday()][point["hour"].hour] += point["count"]
+    hourly = Window(window.key, window.since, window.until, timedelta(hours=1), window.tenant)
+    for qs, kind in _ai_sources(window):
+        field = "hour" if kind == "rollup" else "timestamp"
+        for row in bucketed(qs, field, hourly, n=Sum("count") if kind == "rollup" else Count("id")):
+            grid[row["bucket"].weekday()][row["bucket"].hour] += row["n"]
     return grid
 
 

@@ -16,9 +16,10 @@ def number(value: float | None, unit: str = "", digits: int = 1) -> str:
 
 
 def _short(value: float, digits: int) -> str:
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    # Thousands stay exact up to 9,999; above that the short form is easier to read on a card.
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(value) >= limit:
-            return f"{value / limit:.{digits}f}{suffix}"
+            return f"{value / unit:.{digits}f}{suffix}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.{digits}f}"
@@ -40,8 +41,8 @@ def change(current: float | None, previous: float | None, unit: str = "") -> tup
 def card(key: str, label: str, current, previous, unit: str = "", better: str = "lower") -> dict:
     """A KPI card; `trend` says whether the change is good news given which direction is better."""
     delta, delta_label = change(current, previous, unit)
-    trend = "flat"
-    if delta:
+    trend = "flat"  # the arrow shows the direction; the colour (trend) whether that is good news
+    if delta and better != "none":
         trend = "good" if (delta < 0) == (better == "lower") else "bad"
     return {
         "key": key,
@@ -52,4 +53,5 @@ def card(key: str, label: str, current, previous, unit: str = "", better: str = 
         "change_display": delta_label,
         "previous_display": number(previous, unit),
         "trend": trend,
+        "direction": "up" if delta and delta > 0 else ("down" if delta and delta < 0 else ""),
     }

@@ -39,6 +39,10 @@ class Window:
         """The period of equal length just before this one (for the KPI changes)."""
         return Window(self.key, self.since - self.span, self.since, self.bucket, self.tenant)
 
+    def ending(self, until: datetime) -> "Window":
+        """The same range and tenant, ending at `until`."""
+        return Window(self.key, until - self.span, until, self.bucket, self.tenant)
+
     @property
     def minutes(self) -> float:
         return self.span.total_seconds() / 60

@@ -7,6 +7,8 @@ server-rendered page and its JSON endpoint (auto-refresh), and is cached per ran
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from dashboard.panels import ai, alerts, feedback, overview, system, usage
 from dashboard.ranges import Window
 from dashboard.sources import cached
@@ -23,9 +25,11 @@ class Section:
     roles: tuple[str, ...] = (ADMIN,)
     span: int = 12  # width on a 12-column grid
 
-    def data(self, window: Window) -> dict:
+    def data(self, window: Window, force: bool = False) -> dict:
         key = f"{self.key}:{window.key}:{window.tenant}"
-        return {"key": self.key, "title": self.title, "span": self.span, **cached(key, lambda: self.build(window))}
+        # A background refresh runs later: it must recompute for its own "now", not this request's.
+        data = cached(key, lambda: self.build(window.ending(timezone.now())), force=force)
+        return {"key": self.key, "title": self.title, "span": self.span, **data}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class MetricType(models.TextChoices):
 class Period(models.TextChoices):
     HOUR = "hour"
     DAY = "day"
+    WEEK = "week"
 
 
 class MetricSample(models.Model):

@@ -97,7 +97,7 @@ def exact_summary(queryset) -> dict:
 def tiered(part: Part, name: str, since, until, tags=None, by_class: dict | None = None) -> list[tuple]:
     """Add the rollups of every fully covered day and hour to `part`; return the raw gaps left."""
     gaps = [(since, until)]
-    for period in ("day", "hour"):
+    for period in ("week", "day", "hour"):
         covered = _covered(period, gaps)
         if covered:
             _add_rollups(part, name, period, covered, tags, by_class)
@@ -125,15 +125,44 @@ def _ranges(field_name: str, intervals: list[tuple]) -> Q:
 
 def _add_rollups(part, name, period, covered, tags, by_class) -> None:
     rollups = with_tags(MetricRollup.objects.filter(_ranges("bucket", covered), name=name, period=period), tags)
+    if by_class is None:
+        rows = list(rollups.values_list("count", "sum", "min", "max", "histogram"))
+        for count, total, low, high, _ in rows:
+            part.add(count, total, low, high)
+        part.histogram.merge(merged_fast(row[4] for row in rows))
+        return
     for row in rollups.values_list("count", "sum", "min", "max", "histogram", "tags"):
-        target = part if by_class is None else by_class[row[5].get("status_class", "")]
-        target.add(*row[:4], LogHistogram.from_json(row[4]))
+        by_class[row[5].get("status_class", "")].add(*row[:4], LogHistogram.from_json(row[4]))
+
+
+def merged_fast(blobs) -> LogHistogram:
+    """Merge stored histogram JSON keeping string keys until the end (half the work of merged())."""
+    sums: dict[str, dict] = {"p": {}, "n": {}}
+    zeros = 0
+    for blob in blobs:
+        for side in ("p", "n"):
+            target = sums[side]
+            for key, count in blob.get(side, {}).items():
+                target[key] = target.get(key, 0) + count
+        zeros += blob.get("z", 0)
+    return LogHistogram.from_json({**sums, "z": zeros})
 
 
 def _add_raw(part: Part, queryset) -> None:
+    if connection.vendor == "postgresql":
+        _add_raw_bucketed(part, queryset)
+        return
     totals = queryset.aggregate(n=Count("id"), total=Sum("value"), low=Min("value"), high=Max("value"))
     if totals["n"]:
         part.add(totals["n"], totals["total"], totals["low"], totals["high"], raw_histogram(queryset))
+
+
+def _add_raw_bucketed(part: Part, queryset) -> None:
+    """One scan: per histogram bucket its count, sum, min and max, combined here."""
+    for sign, index, count, total, low, high in _bucketed(queryset, ", sum(value), min(value), max(value)"):
+        histogram = LogHistogram()
+        add_bucket(histogram, sign, index, count)
+        part.add(count, total, low, high, histogram)
 
 
 _BUCKET_COLUMNS = (
@@ -146,19 +175,28 @@ def raw_histogram(queryset) -> LogHistogram:
     """Histogram of `value` over the queryset; bucketed inside PostgreSQL, so no rows travel."""
     if connection.vendor != "postgresql":
         return LogHistogram.of(queryset.values_list("value", flat=True).iterator(chunk_size=10_000))
+    histogram = LogHistogram()
+    for sign, index, count in _bucketed(queryset):
+        add_bucket(histogram, sign, index, count)
+    return histogram
+
+
+def _bucketed(queryset, extra_columns: str = "") -> list[tuple]:
     sql, params = queryset.order_by().values("value").query.sql_with_params()
     # Django-generated SQL, values passed as parameters
-    bucketed = f"SELECT {_BUCKET_COLUMNS} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
-    histogram = LogHistogram()
+    bucketed = f"SELECT {_BUCKET_COLUMNS}{extra_columns} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(bucketed, [_MIN_MAGNITUDE, _MIN_MAGNITUDE, _LOG_GAMMA, *params])
-        for sign, index, count in cursor.fetchall():
-            target = {1: histogram.positive, -1: histogram.negative}.get(sign)
-            if target is None:
-                histogram.zeros += count
-            else:
-                target[index] = target.get(index, 0) + count
-    return histogram
+        return cursor.fetchall()
+
+
+def add_bucket(histogram: LogHistogram, sign: int, index: int, count: int) -> None:
+    """Add a bucket computed in SQL (sign -1/0/1, LogHistogram index) to a histogram."""
+    target = {1: histogram.positive, -1: histogram.negative}.get(sign)
+    if target is None:
+        histogram.zeros += count
+    else:
+        target[index] = target.get(index, 0) + count
 
 
 # --- this site's requests (RequestMinute, rolled up as HTTP_METRIC) ---------------------------

@@ -1,7 +1,7 @@
 """Usage analytics from stored data: active users, sessions, AI calls, exports per day.
 
-AI calls are read from the ailogs app lazily (that app may land after this one): without it
-those figures are empty rather than an error. Logins of this site's users are recorded as the
+AI calls are read from ailogs' AiCall table, looked up lazily so this app does not import
+ailogs at load time (and reports empty figures rather than failing where ailogs is absent). Logins of this site's users are recorded as the
 `user_logins` metric (metrics.signals), one sample per login tagged with the user id.
 """
 
@@ -13,17 +13,14 @@ from metrics.models import MetricSample
 from monitoring_site.models import AuditEvent
 
 LOGIN_METRIC = "user_logins"
-AI_CALL_FIELDS = {"function", "session_id", "user_id", "timestamp", "status"}
 
 
 def ai_calls_model():
-    """The ailogs model holding one row per AI call, or None while that app has none."""
-    if not apps.is_installed("ailogs"):
+    """ailogs' AiCall model, or None where that app is not installed."""
+    try:
+        return apps.get_model("ailogs", "AiCall")
+    except LookupError:
         return None
-    for model in apps.get_app_config("ailogs").get_models():
-        if AI_CALL_FIELDS <= {f.name for f in model._meta.concrete_fields}:
-            return model
-    return None
 
 
 def _ai_calls(since, until):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 WINDOW_RE = re.compile(r"^(\d{1,6})([mhd])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 MAX_WINDOW = timedelta(days=400)
-PERIODS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+PERIODS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 
 
 def parse_window(text: str) -> timedelta:
@@ -22,7 +22,10 @@ def parse_window(text: str) -> timedelta:
 
 def floor(moment: datetime, period: str) -> datetime:
     moment = moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0) if period == "day" else moment
+    if period == "hour":
+        return moment
+    day = moment.replace(hour=0)
+    return day - timedelta(days=day.weekday()) if period == "week" else day  # weeks start on Monday
 
 
 def ceil(moment: datetime, period: str) -> datetime:

@@ -7,7 +7,6 @@ from django.urls import NoReverseMatch, reverse
 from dashboard import data
 from dashboard.charts import category_chart, table, time_chart
 from dashboard.formatting import card, number
-from dashboard.panels.overview import ai_stats, pick
 from dashboard.ranges import Window
 from dashboard.sources import call
 
@@ -60,13 +59,12 @@ def _bucket_name(window: Window) -> str:
 
 
 def breakdowns(window: Window) -> dict:
-    since, until, filters = window.since, window.until, window.ai_filters()
-    by_model = call("ailogs", "grouped_stats", since, until, "model", filters)
+    by_model = data.ai_totals(window, "model")
     if by_model is None:
         return {"available": False}
-    by_tenant = call("ailogs", "grouped_stats", since, until, "tenant", filters) or {}
-    by_actor = call("ailogs", "cost_by_actor_type", since, until) or {}
-    success = call("ailogs", "success_rate_by_function", since, until, filters) or {}
+    by_function = data.ai_totals(window, "function")
+    success = {name: 100 * (t["count"] - t["errors"]) / t["count"] for name, t in by_function.items() if t["count"]}
+    by_actor = call("ailogs", "cost_by_actor_type", window.since, window.until) or {}
     return {
         "charts": [
             _bars("tokens_by_model", "Tokens by model", by_model, "total_tokens", "tokens"),
@@ -79,7 +77,7 @@ def breakdowns(window: Window) -> dict:
                 horizontal=True,
                 axis="success (%)",
             ),
-            _bars("cost_by_tenant", "Cost by tenant", by_tenant, "cost_usd", "USD"),
+            _bars("cost_by_tenant", "Cost by tenant", data.ai_totals(window, "tenant"), "cost_usd", "USD"),
             category_chart(
                 "cost_by_actor",
                 "Cost by actor type",
@@ -93,26 +91,25 @@ def breakdowns(window: Window) -> dict:
 
 
 def _bars(chart_id: str, title: str, groups: dict, field: str, unit: str) -> dict:
-    top = list(groups.items())[:12]
+    top = sorted(groups.items(), key=lambda item: -(item[1][field] or 0))[:12]
+    what = title.split(" by ")[0]
     labels = [name or "(none)" for name, _ in top]
     return category_chart(
-        chart_id,
-        title,
-        labels,
-        {title.split(" by ")[0]: [stats[field] for _, stats in top]},
-        unit,
-        axis=f"{title.split(' by ')[0].lower()} ({unit})",
+        chart_id, title, labels, {what: [totals[field] for _, totals in top]}, unit, axis=f"{what.lower()} ({unit})"
     )
 
 
 def quality(window: Window) -> dict:
-    now, before = ai_stats(window), ai_stats(window, earlier=True)
+    now, before = data.ai_totals(window), data.ai_totals(window.previous)
+    if now is None:
+        return {"available": False}
     repeated = call("ailogs", "repeated_input_share", window.since, window.until) or {}
+    before = before if before["count"] else dict.fromkeys(before)  # nothing earlier: no change arrows
     cards = [
-        card("unpriced", "Unpriced calls", pick(now, "unpriced"), pick(before, "unpriced")),
+        card("unpriced", "Unpriced calls", now["unpriced"], before["unpriced"]),
         card("repeated_inputs", "Repeated inputs (cacheable)", repeated.get("share"), None, "%", better="none"),
-        card("calls", "AI calls", pick(now, "count"), pick(before, "count"), better="none"),
-        card("errors", "Errors", pick(now, "errors"), pick(before, "errors")),
+        card("calls", "AI calls", now["count"], before["count"], better="none"),
+        card("errors", "Errors", now["errors"], before["errors"]),
     ]
     cards[1]["change_display"] = f"{number(repeated.get('repeated'))} of {number(repeated.get('hashed'))} hashed calls"
     return {"cards": cards}

@@ -112,6 +112,21 @@ def targets(window: Window) -> dict:
     }
 
 
+def _detail(service: dict) -> str:
+    if service.get("error"):
+        return service["error"]
+    if "last_run" not in service:
+        return ""
+    parts = [f"beat {_hhmm(service['last_run'])}"]
+    if "alerts_evaluated" in service:
+        parts.append(f"alerts evaluated {_hhmm(service['alerts_evaluated'])}")
+    return ", ".join(parts)
+
+
+def _hhmm(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") + " UTC" if iso else "never"
+
+
 def health(window: Window) -> dict:
     body, _ = full_health()
     rows = [
@@ -119,7 +134,7 @@ def health(window: Window) -> dict:
             name,
             {"text": s["status"], "badge": s["status"]},
             s.get("type") or "",
-            s.get("error") or s.get("last_run") or "",
+            _detail(s),
         ]
         for name, s in body["services"].items()
     ]

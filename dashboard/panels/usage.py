@@ -45,17 +45,17 @@ def daily(window: Window) -> dict:
 
 
 def functions(window: Window) -> dict:
-    rows = call("metrics", "ai_calls_by_function", window.since, window.until)
-    if rows is None:
+    totals = data.ai_totals(window, "function")  # rollup sums: metrics.usage scans raw rows
+    if totals is None:
         return {"available": False}
-    rows = rows[:15]
-    series = {"calls": [r["calls"] for r in rows], "errors": [r["errors"] for r in rows]}
+    top = sorted(totals.items(), key=lambda item: -item[1]["count"])[:15]
+    series = {"calls": [t["count"] for _, t in top], "errors": [t["errors"] for _, t in top]}
     return {
         "charts": [
             category_chart(
                 "by_function",
                 "AI calls by function",
-                [r["function"] for r in rows],
+                [name for name, _ in top],
                 series,
                 "calls",
                 horizontal=True,

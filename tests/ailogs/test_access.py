@@ -56,3 +56,14 @@ def test_it_answers_503_with_retry_after_when_the_database_is_down(api_client, m
         connection.close()
     assert response.status_code == 503
     assert response["Retry-After"]
+
+
+def test_ingest_keeps_working_with_redis_down(api_client, monkeypatch, settings):
+    from monitoring_site import throttling
+
+    monkeypatch.setattr(throttling, "_cache_down_until", 0.0)
+    client = api_client("ailogs:write")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+    response = client.post(URL, [event(), event()], format="json")
+    assert response.status_code == 201
+    assert response.json()["accepted"] == 2

@@ -28,6 +28,12 @@ def test_admins_see_filter_and_search_the_list(client_for, alice, calls):
     assert client.get(LIST, {"status__exact": "error"}).context["cl"].result_count == 1
     assert client.get(LIST, {"q": "c" * 64}).context["cl"].result_count == 1
     assert client.get(LIST, {"q": "t-2"}).context["cl"].result_count == 1
+    from ailogs import rollup
+
+    rollup.run()
+    page = client.get(LIST, {"model": "claude"})
+    assert page.context["cl"].result_count == 1
+    assert b"gpt-4o" in page.content  # filter choices come from the rollups
     assert client.get(f"{LIST}{calls[0].pk}/change/").status_code == 200
 
 

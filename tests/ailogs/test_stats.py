@@ -68,6 +68,10 @@ def test_long_windows_merge_rollups_within_two_percent():
     assert per_model["b"]["count"] == len(b)
     assert per_model["b"]["duration_ms"]["p95"] == pytest.approx(independent_percentiles(b)[1], rel=0.02)
     assert queries.window_stats(since, now, {"model": "b", "status": "timeout"})["count"] == len(b)
+    assert queries.window_stats(since, now, {"model": "b", "function": "f"})["count"] == len(b)  # full grain
+    whole, groups = queries.stats_with_groups(since, now, "model")
+    assert groups == per_model
+    assert whole["count"] == stats["count"] and whole["duration_ms"]["p95"] == pytest.approx(stats["duration_ms"]["p95"], rel=1e-9)
 
 
 def test_rollup_is_idempotent_and_picks_up_late_events():
@@ -75,12 +79,12 @@ def test_rollup_is_idempotent_and_picks_up_late_events():
     old_hour = rollup.floor_hour(now - timedelta(hours=10))
     make_calls([{"timestamp": old_hour + timedelta(minutes=m), "duration_ms": 10.0 + m} for m in range(10)])
     rollup.run()
-    first = list(AiCallHourly.objects.values_list("hour", "count", "duration_sum"))
+    first = list(AiCallHourly.objects.order_by("grain", "hour").values_list("grain", "hour", "count", "duration_sum"))
     rollup.run()
-    assert list(AiCallHourly.objects.values_list("hour", "count", "duration_sum")) == first
+    assert list(AiCallHourly.objects.order_by("grain", "hour").values_list("grain", "hour", "count", "duration_sum")) == first
     make_calls([{"timestamp": old_hour + timedelta(minutes=30), "duration_ms": 1.0}])
     assert rollup.run()["hours"] == 1
-    assert AiCallHourly.objects.get(hour=old_hour).count == 11
+    assert AiCallHourly.objects.get(hour=old_hour, grain="all").count == 11
 
 
 def test_stats_endpoint_shape(api_client):

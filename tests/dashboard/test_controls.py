@@ -19,3 +19,26 @@ def test_it_records_the_render_time_of_each_page(client_for, alice):
     response = client_for(alice).get("/admin/", {"range": "7d"})
     assert response["Server-Timing"].startswith("render;dur=")
     assert RenderTiming.objects.filter(page="overview").count() == 1
+
+
+def test_it_colours_changes_by_whether_they_are_good_news():
+    from dashboard.formatting import card
+
+    latency_up = card("l", "Latency", 200, 100, "ms")
+    assert (latency_up["direction"], latency_up["trend"], latency_up["change_display"]) == ("up", "bad", "+100.0 %")
+    sessions_down = card("s", "Sessions", 50, 100, better="higher")
+    assert (sessions_down["direction"], sessions_down["trend"]) == ("down", "bad")
+    tokens_down = card("t", "Tokens", 50, 100, better="none")
+    assert (tokens_down["direction"], tokens_down["trend"]) == ("down", "flat")
+    rate = card("e", "Error rate", 1.5, 2.0, "%")
+    assert (rate["trend"], rate["change_display"]) == ("good", "-0.50 pp")
+    assert card("x", "X", 5, None)["change_display"] == "no earlier data"
+
+
+def test_it_shortens_large_numbers_without_changing_them():
+    from dashboard.formatting import number
+
+    assert [number(v) for v in (7, 9999, 23_300, 233_000, 25_100_000, 2_000_000_000)] == ["7", "9,999", "23.3k", "233.0k", "25.1M", "2.0B"]
+    assert [number(v, "ms") for v in (664.66, 1790)] == ["664.7 ms", "1.79 s"]
+    assert [number(v, "%") for v in (2.4, 99.861, 100)] == ["2.40 %", "99.861 %", "100.00 %"]
+    assert number(49.754, "$") == "$49.75"

@@ -1,5 +1,7 @@
 """Each tab's figures against the rows the test inserted."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -104,3 +106,27 @@ def test_it_draws_the_weekday_hour_heatmap(client_for, alice):
         cell = heatmap["rows"][day][hour + 1]
         assert cell["title"].endswith(f": {n} calls")
     assert max(cell["heat"] for row in heatmap["rows"] for cell in row[1:]) == 1
+
+
+@needs("ailogs", "AiCallHourly")
+def test_it_adds_rollups_and_raw_rows_for_long_ranges(client_for, alice):
+    from ailogs import rollup
+
+    old = insert_ai_calls(n=30, minutes_ago=120, at=timezone.now() - timedelta(days=3))
+    rollup.run()
+    # After the rollup, in the hour it has not closed yet: these are read from the raw rows.
+    now = timezone.now()
+    into_hour = (now - now.replace(minute=0, second=0, microsecond=0)).total_seconds() / 60
+    recent = insert_ai_calls(n=10, minutes_ago=into_hour, seed=5, at=now)
+    calls = old + recent
+    shown = sections(client_for(alice), "ai", range="7d")
+    cards = {c["key"]: c["value"] for c in shown["ai_quality"]["cards"]}
+    assert cards["calls"] == 40
+    assert cards["errors"] == sum(c["status"] != "success" for c in calls)
+    tokens = chart(shown["ai_breakdowns"], "tokens_by_model")
+    by_model = dict(zip(tokens["labels"], tokens["series"][0]["data"], strict=True))
+    assert by_model == {
+        m: sum(c["total_tokens"] for c in calls if c["model"] == m) for m in {c["model"] for c in calls}
+    }
+    (heatmap,) = sections(client_for(alice), "usage", range="7d")["use_heatmap"]["tables"]
+    assert sum(int(cell["title"].rsplit(": ", 1)[1].split()[0]) for row in heatmap["rows"] for cell in row[1:]) == 40

@@ -157,7 +157,7 @@
         node.querySelector("[data-value]").textContent = card.display;
         const change = node.querySelector("[data-change]");
         change.textContent = card.change_display;
-        change.className = "dash-card-change trend-" + card.trend;
+        change.className = "dash-card-change trend-" + card.trend + (card.direction ? " dir-" + card.direction : "");
         change.title = "previous period: " + card.previous_display;
       }
     }
