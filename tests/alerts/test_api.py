@@ -142,3 +142,39 @@ def test_alerts_are_paged_newest_first(api_client):
     second = client.get(first["next"]).json()
     started = [a["started_at"] for a in first["results"] + second["results"]]
     assert len(started) == 5 and started == sorted(started, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "hint"),
+    [
+        ("rule=abc", "rule", "whole number"),
+        ("rule=1.5", "rule", "whole number"),
+        ("rule=0", "rule", ">= 1"),
+        ("state=bogus", "state", "pending, firing, resolved"),
+        ("severity=x", "severity", "info, warning, critical"),
+        ("since=x", "since", "ISO 8601"),
+        ("until=yesterday", "until", "ISO 8601"),
+        ("since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "until", "after since"),
+    ],
+)
+def test_a_bad_alert_filter_is_a_400_naming_the_allowed_values(api_client, query, field, hint):
+    _alert()
+    response = api_client("alerts:read").get(f"/api/v1/alerts/?{query}")
+    assert response.status_code == 400, response.content
+    assert hint in response.json()[field][0]
+
+
+def test_alerts_filter_on_rule_severity_and_time(api_client):
+    alert = _alert()
+    client = api_client("alerts:read")
+
+    def ids(query):
+        response = client.get(f"/api/v1/alerts/?{query}")
+        assert response.status_code == 200, response.content
+        return [a["id"] for a in response.json()["results"]]
+
+    assert ids(f"rule={alert.rule_id}&severity=warning&state=firing") == [alert.pk]
+    assert ids(f"rule={alert.rule_id + 1}") == [] and ids("severity=critical") == []
+    started = alert.started_at.isoformat().replace("+00:00", "Z")
+    assert ids(f"since={started}") == [alert.pk]
+    assert ids(f"until={started}") == []
