@@ -123,6 +123,26 @@ CATALOG: dict[str, Callable[..., Measurement]] = {
 }
 
 METRIC_PREFIX = "metric:"
+# Catalog keys read from one ingested metric: their `aggregation` may override the default.
+METRIC_BACKED = frozenset(
+    {"queue_depth", "queue_processing_time_p95_s", "memory_used_percent", "cpu_percent", "disk_free_percent"}
+)
+_AI_KEYS = ("ai_error_rate", "ai_latency_p95_ms", "ai_tokens", "ai_cost_usd", "ai_calls")
+FILTER_KEYS: dict[str, tuple[str, ...]] = {
+    **{key: AILOGS_FILTERS for key in _AI_KEYS},
+    "http_error_rate": ("route",),
+    "http_latency_p95_ms": ("route",),
+    "rate_limited_requests": ("route",),
+    "audit_events": ("kind",),
+    **{key: ("tags",) for key in (*METRIC_BACKED, "db_connection_failures")},
+}
+
+
+def filter_keys(metric: str) -> tuple[str, ...]:
+    """The filter keys a rule on this metric may use (the others would be silently ignored)."""
+    if metric.startswith(METRIC_PREFIX):
+        return ("tags",)
+    return FILTER_KEYS.get(metric, ())
 
 
 def is_known(metric: str) -> bool:

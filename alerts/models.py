@@ -135,6 +135,21 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        """The API's rule checks, so an admin form cannot save what the API refuses."""
+        from django.core.exceptions import ValidationError
+
+        from alerts.validation import rule_errors
+
+        values = {
+            field: getattr(self, field)
+            for field in ("metric", "aggregation", "filters", "comparator")
+            + ("warning_threshold", "critical_threshold", "resolve_threshold")
+        }
+        errors = rule_errors(values)
+        if errors:
+            raise ValidationError(errors)
+
     def severity_for(self, value: float | None) -> str | None:
         """The severity a value breaches, critical first, or None."""
         if value is None:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from alerts import catalog
 from alerts.models import Alert, AlertRule, NotificationChannel
+from alerts.validation import rule_errors
 from monitoring_site.lib import outbound
 
 
@@ -115,25 +115,6 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate_metric(self, value: str) -> str:
-        if not catalog.is_known(value):
-            keys = ", ".join(sorted(catalog.CATALOG))
-            raise serializers.ValidationError(f"Unknown metric {value!r}: use one of {keys}, or metric:<name>.")
-        return value
-
-    def validate_aggregation(self, value: str) -> str:
-        if value and value not in catalog.AGGREGATIONS:
-            raise serializers.ValidationError(f"Use one of {', '.join(catalog.AGGREGATIONS)}.")
-        return value
-
-    def validate_filters(self, value) -> dict:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError('Expected an object, e.g. {"model": "gpt-4o"}.')
-        tags = value.get("tags", {})
-        if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-            raise serializers.ValidationError("tags must be an object of strings to strings.")
-        return value
-
     def validate_window_minutes(self, value: int) -> int:
         if not 1 <= value <= 7 * 24 * 60:
             raise serializers.ValidationError("Between 1 minute and 7 days.")
@@ -143,8 +124,14 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         def get(name):
             return attrs.get(name, getattr(self.instance, name, None))
 
-        if get("warning_threshold") is None and get("critical_threshold") is None:
-            raise serializers.ValidationError({"warning_threshold": "Set a warning or a critical threshold (or both)."})
+        fields = ("metric", "aggregation", "filters", "comparator")
+        fields += ("warning_threshold", "critical_threshold", "resolve_threshold")
+        values = {name: get(name) for name in fields}
+        if values["comparator"] is None:
+            values["comparator"] = AlertRule._meta.get_field("comparator").default
+        errors = rule_errors(values)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

@@ -96,3 +96,26 @@ def test_the_delivery_log_shows_attempts(client_for, alice):
     )
     html = client_for(alice).get("/admin/alerts/notificationdelivery/").content.decode()
     assert "HTTP 500: boom" in html and "very-secret-token" not in html
+
+
+def test_the_rule_form_refuses_what_the_api_refuses(client_for, alice):
+    form = {
+        "name": "loose",
+        "enabled": "on",
+        "metric": "ai_calls",
+        "aggregation": "p95",
+        "filters": '{"model": 5}',
+        "window_minutes": 60,
+        "min_samples": 1,
+        "comparator": "gt",
+        "warning_threshold": 10,
+        "critical_threshold": 5,
+        "for_minutes": 0,
+        "keep_firing_minutes": 0,
+        "repeat_interval_minutes": 240,
+    }
+    response = client_for(alice).post("/admin/alerts/alertrule/add/", form)
+    body = response.content.decode()
+    assert response.status_code == 200, body[:500]
+    assert "leave this empty" in body and "must be the milder one" in body
+    assert not AlertRule.objects.filter(name="loose").exists()

@@ -178,3 +178,78 @@ def test_alerts_filter_on_rule_severity_and_time(api_client):
     started = alert.started_at.isoformat().replace("+00:00", "Z")
     assert ids(f"since={started}") == [alert.pk]
     assert ids(f"until={started}") == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "hint"),
+    [
+        ({"metric": "metric:1bad"}, "metric", "not a metric name"),
+        ({"metric": "metric:rv sum", "aggregation": "sum"}, "metric", "not a metric name"),
+        ({"metric": "metric:rv_sum"}, "aggregation", "Required for metric:<name>"),
+        ({"metric": "ai_calls", "aggregation": "p95"}, "aggregation", "leave this empty"),
+        ({"metric": "metric:rv_sum", "aggregation": "median"}, "aggregation", "avg, sum"),
+        (
+            {"comparator": "gt", "warning_threshold": 10, "critical_threshold": 5},
+            "warning_threshold",
+            "<= the critical",
+        ),
+        (
+            {"comparator": "lte", "warning_threshold": 5, "critical_threshold": 10},
+            "warning_threshold",
+            ">= the critical",
+        ),
+        ({"filters": {"model": 5}}, "filters", "model must be a string"),
+        ({"metric": "queue_depth", "filters": {"tags": {"queue": 1}}}, "filters", "tags must be an object of strings"),
+        ({"filters": ["model"]}, "filters", "Expected an object"),
+        ({"filters": {"colour": "red"}}, "filters", "cannot filter on 'colour'"),
+        ({"warning_threshold": 1e308}, "warning_threshold", "between"),
+        ({"warning_threshold": None, "critical_threshold": -1e308}, "critical_threshold", "between"),
+        ({"resolve_threshold": 1e300}, "resolve_threshold", "between"),
+    ],
+)
+def test_a_loose_rule_is_a_400_with_a_clear_field_error(api_client, change, field, hint):
+    response = api_client("alerts:write").post("/api/v1/alert-rules/", {**RULE, **change}, format="json")
+    assert response.status_code == 400, response.json()
+    assert hint in str(response.json()[field])
+
+
+def test_sound_rules_are_still_accepted(api_client):
+    client = api_client("alerts:write")
+    for i, change in enumerate(
+        [
+            {"metric": "metric:rv_sum", "aggregation": "sum"},
+            {"metric": "metric:ns:latency_ms", "aggregation": "p95", "filters": {"tags": {"region": "eu"}}},
+            {"metric": "queue_depth", "aggregation": "avg", "filters": {"tags": {"queue": "celery"}}},
+            {"metric": "ai_calls", "filters": {"model": "gpt-4o", "tenant": "acme"}},
+            {"comparator": "lt", "warning_threshold": 20, "critical_threshold": 5},
+            {"comparator": "gte", "warning_threshold": 5, "critical_threshold": 5},
+            {"warning_threshold": None, "critical_threshold": -1e15},
+        ]
+    ):
+        response = client.post("/api/v1/alert-rules/", {**RULE, "name": f"r{i}", **change}, format="json")
+        assert response.status_code == 201, (change, response.json())
+
+
+def test_a_patch_is_checked_against_the_stored_rule(api_client):
+    client = api_client("alerts:write")
+    rule_id = client.post("/api/v1/alert-rules/", RULE, format="json").json()["id"]
+    response = client.patch(f"/api/v1/alert-rules/{rule_id}/", {"warning_threshold": 50}, format="json")
+    assert response.status_code == 400 and "<= the critical" in response.json()["warning_threshold"][0]
+
+
+def test_the_model_clean_applies_the_same_rules():
+    from django.core.exceptions import ValidationError
+
+    rule = AlertRule(
+        name="x", metric="ai_calls", aggregation="p95", comparator="gt", warning_threshold=10, critical_threshold=5
+    )
+    with pytest.raises(ValidationError) as caught:
+        rule.full_clean()
+    assert {"aggregation", "warning_threshold"} <= set(caught.value.message_dict)
+
+
+def test_every_default_rule_passes_the_checks():
+    from alerts.defaults import DEFAULT_RULES
+    from alerts.validation import rule_errors
+
+    assert {rule["key"]: rule_errors(rule) for rule in DEFAULT_RULES if rule_errors(rule)} == {}
