@@ -1,7 +1,10 @@
 """The one way this project makes outgoing HTTP requests to user-supplied URLs (SSRF-safe).
 
-`check_url()` runs when a URL is saved; `post()` checks again at connect time: it resolves the
-host, rejects it if ANY address is not public (so DNS rebinding cannot slip a private address
+`check_url()` runs when a URL is saved: it refuses what is certainly bad (scheme, user info, port,
+IP literals in any spelling, localhost, names embedding a private address, names that resolve to
+one) but accepts a name that does not resolve right now (DNS may be down while the admin saves).
+`post()` checks again at connect time and never fails open: it resolves the host, refuses when
+resolution fails or ANY address is not public (so DNS rebinding cannot slip a private address
 in), then connects to the checked address itself (pinned; SNI and Host keep the name). Redirects
 are never followed, the connect timeout is 3 s, a hard deadline ends each request after 10 s
 (even a receiver dripping one byte every 3 s, GitLab #280633), and at most 64 KB are read.
@@ -10,6 +13,7 @@ NOTIFY_ALLOW_PRIVATE_NETWORKS=true lifts only the address check (for local recei
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -51,6 +55,10 @@ BLOCKED_NETWORKS = [
     )
 ]
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Public wildcard names that answer 127.0.0.1 for every subdomain.
+LOOPBACK_DOMAINS = ("localhost", "localtest.me", "lvh.me", "vcap.me", "fuf.me", "lacolhost.com")
+# 10.0.0.1.nip.io, 10-0-0-1.sslip.io: a dotted or dashed IPv4 address inside a name.
+_EMBEDDED_IPV4 = re.compile(r"(?<![0-9])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})(?![0-9])")
 
 
 class BlockedURL(ValueError):
@@ -110,25 +118,80 @@ def parse(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address the host resolves to, each one checked; a DNS failure is a refusal."""
+def literal_address(host: str) -> ipaddress._BaseAddress | None:
+    """The address an IP-literal host stands for, in every spelling the resolver accepts.
+
+    IPv6 (brackets already stripped) and IPv4 in dotted, decimal (2130706433), hex (0x7f000001),
+    octal (0177.0.0.1) and short (127.1) forms, as inet_aton reads them; None for a name.
+    """
+    host = host.rstrip(".")
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedURL(f"cannot resolve {host}: {exc}") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError, UnicodeError):
+        return None
+
+
+def check_host(host: str) -> None:
+    """Refuse, without DNS, a host that certainly is not public: IP literals, localhost, embedded IPs."""
+    if _private_allowed():
+        return
+    name = host.lower().rstrip(".")
+    address = literal_address(name)
+    if address is not None:
+        if not is_public(str(address)):
+            raise BlockedURL(f"{host} is a private, loopback, link-local or reserved address ({address})")
+        return
+    if any(name == d or name.endswith("." + d) for d in LOOPBACK_DOMAINS):
+        raise BlockedURL(f"{host} is a loopback name")
+    for match in _EMBEDDED_IPV4.finditer(name):
+        octets = [int(g) for g in match.groups()]
+        if all(o <= 255 for o in octets) and not is_public(".".join(map(str, octets))):
+            raise BlockedURL(f"{host} names a private address ({'.'.join(map(str, octets))})")
+
+
+def _lookup(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _check_addresses(host: str, addresses: list[str]) -> None:
     if not _private_allowed():
         bad = [a for a in addresses if not is_public(a)]
         if bad:
             raise BlockedURL(f"{host} resolves to a private, loopback, link-local or reserved address ({bad[0]})")
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the host resolves to, each one checked; a DNS failure is a refusal (connect time)."""
+    check_host(host)
+    try:
+        addresses = _lookup(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedURL(f"cannot resolve {host}: {exc}") from None
+    _check_addresses(host, addresses)
     return addresses
 
 
 def check_url(url: str, resolve_host: bool = True) -> None:
-    """Validate a URL when it is saved (scheme, user info, port, and what the host resolves to)."""
+    """Validate a URL when it is saved: refuse what is certainly bad, accept a name DNS cannot answer now.
+
+    Scheme, user info, port, IP literals, loopback names and, when the host resolves, every address
+    it resolves to. A name that does not resolve (no DNS right now, not yet created) is accepted:
+    `post()` resolves again at connect time and refuses it then if it still does not resolve.
+    """
     _, host, port, _ = parse(url)
-    if resolve_host:
-        resolve(host, port)
+    check_host(host)
+    if not resolve_host or literal_address(host) is not None:
+        return
+    try:
+        addresses = _lookup(host, port)
+    except (socket.gaierror, UnicodeError, OSError):
+        return
+    _check_addresses(host, addresses)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

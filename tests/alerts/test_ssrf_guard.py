@@ -83,13 +83,66 @@ def test_it_refuses_when_any_resolved_address_is_private(guarded, monkeypatch):
         outbound.post("https://rebind.example/", b"{}", {})
 
 
-def test_a_resolver_failure_is_a_refusal_not_a_pass(guarded, monkeypatch):
+def _no_dns(monkeypatch):
     def fail(*args, **kwargs):
         raise socket.gaierror(-2, "Name or service not known")
 
     monkeypatch.setattr(outbound.socket, "getaddrinfo", fail)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["slack", "discord", "webhook"])
+def test_an_unresolvable_name_is_accepted_at_save_and_refused_at_connect(api_client, guarded, monkeypatch, kind):
+    """No DNS while saving must not block configuration; the connect-time guard never fails open."""
+    _no_dns(monkeypatch)
+    url = "https://hooks.slack.com/services/T000/B000/token"
+    response = api_client("alerts:write").post(
+        "/api/v1/notification-channels/", {"name": kind, "kind": kind, "target": url}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    delivery = NotificationDelivery.objects.create(channel_id=response.json()["id"], event="test")
+    notify.attempt(delivery.pk, retries_left=3)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "cannot resolve hooks.slack.com" in delivery.error
     with pytest.raises(outbound.BlockedURL, match="cannot resolve"):
-        outbound.check_url("https://hooks.example.com/x")
+        outbound.post(url, b"{}", {})
+
+
+@pytest.mark.parametrize("url", W1_CORPUS)
+def test_the_corpus_is_refused_at_save_even_without_dns(guarded, monkeypatch, url):
+    """Without DNS the W1 corpus must still be refused: literals and loopback names need no lookup."""
+    _no_dns(monkeypatch)
+    with pytest.raises(outbound.BlockedURL):
+        outbound.check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://10-0-0-1.sslip.io/", "https://app.localtest.me/", "https://x.localhost/", "https://[::ffff:7f00:1]/"],
+)
+def test_loopback_names_and_embedded_private_addresses_are_refused_without_dns(guarded, monkeypatch, url):
+    _no_dns(monkeypatch)
+    with pytest.raises(outbound.BlockedURL, match="loopback|private"):
+        outbound.check_url(url)
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_at_save(guarded, monkeypatch):
+    def fake(host, port, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", fake)
+    with pytest.raises(outbound.BlockedURL, match="10.1.2.3"):
+        outbound.check_url("https://internal.example.com/hook")
+
+
+def test_public_literals_and_names_pass_at_save(guarded, monkeypatch):
+    def fake(host, port, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", fake)
+    outbound.check_url("https://93.184.216.34/hook")
+    outbound.check_url("https://hooks.slack.com/services/x")
+    outbound.check_url("https://ec2-54-1-2-3.compute.example.com/hook")
 
 
 @pytest.mark.django_db
