@@ -199,7 +199,7 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
         "threshold",
         "fired_at",
         "resolved_at",
-        "acknowledged_by",
+        "acknowledger",
     ]
     list_filter = ["state", "severity", "rule", ("acknowledged_at", admin.EmptyFieldListFilter), "started_at"]
     list_select_related = ["rule", "acknowledged_by"]

@@ -109,7 +109,6 @@ class AcknowledgeView(APIView):
         alert = get_object_or_404(Alert.objects.select_related("rule"), pk=pk)
         if alert.state == Alert.State.RESOLVED:
             return Response({"detail": "This alert is resolved; there is nothing to acknowledge."}, status=409)
-        user = request.user if getattr(request.user, "pk", None) else None
-        services.acknowledge(alert, user)
+        services.acknowledge(alert, request.user)  # a person, or an API key as key:<name>
         alert.refresh_from_db()
         return Response(AlertSerializer(alert).data)

@@ -208,6 +208,9 @@ class Alert(models.Model):
         null=True, blank=True, editable=False, help_text="keep_firing_minutes bookkeeping."
     )
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    acknowledged_by_label = models.CharField(
+        max_length=160, blank=True, help_text="Who acknowledged: a username, or key:<name> for an API key."
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)
 
@@ -231,6 +234,13 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.rule} [{self.severity} {self.state}]"
 
+    @property
+    def acknowledger(self) -> str | None:
+        """The person (username) or service (key:<name>) who acknowledged, or None."""
+        if self.acknowledged_by_label:
+            return self.acknowledged_by_label
+        return self.acknowledged_by.get_username() if self.acknowledged_by_id else None
+
     def as_payload(self) -> dict:
         """The alert fields of SPEC section 3, with rule_name."""
         return {
@@ -244,7 +254,7 @@ class Alert(models.Model):
             "message": self.message,
             "started_at": _iso(self.started_at),
             "resolved_at": _iso(self.resolved_at),
-            "acknowledged_by": self.acknowledged_by.get_username() if self.acknowledged_by_id else None,
+            "acknowledged_by": self.acknowledger,
             "acknowledged_at": _iso(self.acknowledged_at),
         }
 

@@ -253,3 +253,15 @@ def test_every_default_rule_passes_the_checks():
     from alerts.validation import rule_errors
 
     assert {rule["key"]: rule_errors(rule) for rule in DEFAULT_RULES if rule_errors(rule)} == {}
+
+
+def test_an_ack_by_api_key_records_the_key_name(api_client):
+    alert = _alert()
+    client = api_client("alerts:write")
+    response = client.post(f"/api/v1/alerts/{alert.pk}/ack/")
+    assert response.status_code == 200
+    assert response.json()["acknowledged_by"] == f"key:{client.key.name}"
+    listed = api_client("alerts:read").get("/api/v1/alerts/").json()["results"][0]
+    assert listed["acknowledged_by"] == f"key:{client.key.name}"
+    alert.refresh_from_db()
+    assert alert.as_payload()["acknowledged_by"] == f"key:{client.key.name}"  # what webhooks carry
