@@ -115,25 +115,43 @@ def recipients() -> list[str]:
 
 
 class ReportNotSent(Exception):
-    """Some destination failed; the message says which (the others were still tried)."""
+    """Some destination failed (the others were still tried); `sent` and `failed` say which."""
+
+    def __init__(self, sent: list[str], failed: list[str]):
+        super().__init__(sent, failed)  # args stay (sent, failed), so the exception pickles (Celery)
+        self.sent, self.failed = sent, failed
+
+    def __str__(self) -> str:
+        return f"not sent: {'; '.join(self.failed)} (sent: {'; '.join(self.sent) or 'nothing'})"
 
 
 def send(period: str, now=None) -> str:
-    """Send the report by email and to every chat channel; return a summary of where it went."""
+    """Send the report by email and to every chat channel; return a summary of where it went.
+
+    Every destination is tried; if any fails, ReportNotSent names what was and was not sent. A
+    chat channel the circuit breaker disabled counts as not sent (it would otherwise vanish silently).
+    """
     subject, text = build(period, now)
-    parts = [_email(subject, text)]
-    failed = parts[0].startswith("email failed")
-    for channel in NotificationChannel.objects.filter(
-        kind__in=["slack", "discord"], enabled=True, disabled_at__isnull=True
-    ):
+    sent, failed = [], []
+    email = _email(subject, text)
+    (failed if email.startswith("email failed") else sent).append(email)
+    chats = NotificationChannel.objects.filter(kind__in=["slack", "discord"], enabled=True).order_by("name")
+    for channel in chats:
+        if channel.disabled_at is not None:
+            failed.append(
+                f"{channel.name}: disabled by the circuit breaker after repeated failures "
+                f"(clear disabled_at to re-enable)"
+            )
+            continue
         outcome = _chat(channel, text)
-        parts.append(f"{channel.name}: {'sent' if outcome.ok else outcome.error}")
-        failed = failed or not outcome.ok
-    summary = "; ".join(parts)
+        if outcome.ok:
+            sent.append(f"{channel.name}: sent")
+        else:
+            failed.append(f"{channel.name}: {outcome.error or 'failed'}")
     if failed:
-        log.warning("report partly not sent: %s", summary)
-        raise ReportNotSent(summary)
-    return summary
+        log.warning("report partly not sent: not sent: %s; sent: %s", "; ".join(failed), "; ".join(sent))
+        raise ReportNotSent(sent, failed)
+    return "; ".join(sent)
 
 
 def _email(subject: str, text: str) -> str:

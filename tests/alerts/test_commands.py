@@ -188,3 +188,35 @@ def test_smtp_down_still_sends_the_report_to_chat_and_fails_loudly(receiver, mak
     with pytest.raises(CommandError, match="email failed.*slack 1: sent"):
         call_command("send_report", "--period", "daily", stdout=StringIO())
     assert "AI usage and cost" in receiver.bodies()[0]["text"]
+
+
+def test_a_chat_channel_failing_with_an_ssl_error_makes_send_report_fail_naming_it(receiver, make_channel, alice):
+    """The receiver speaks plain HTTP, so https to it fails in the TLS handshake (an SSL error)."""
+    from django.core.management.base import CommandError
+
+    make_channel(receiver.url("/ok"), kind="slack", name="team-chat")
+    make_channel(f"https://127.0.0.1:{receiver.port}/tls", kind="discord", name="ops-chat")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match=r"not fully sent: not sent: ops-chat: SSLError.*sent: emailed 1"):
+        call_command("send_report", "--period", "daily", stdout=out, stderr=err)
+    assert "sent: emailed 1 recipient(s)" in out.getvalue() and "sent: team-chat: sent" in out.getvalue()
+    assert "NOT sent: ops-chat: SSLError" in err.getvalue()
+    assert len(mail.outbox) == 1 and [r["path"] for r in receiver.requests] == ["/ok"]
+
+
+def test_a_chat_channel_disabled_by_the_breaker_is_reported_as_not_sent(make_channel, alice):
+    from django.core.management.base import CommandError
+
+    make_channel("https://hooks.slack.com/services/x", kind="slack", name="broken", disabled_at=timezone.now())
+    with pytest.raises(CommandError, match="broken: disabled by the circuit breaker"):
+        call_command("send_report", "--period", "daily", stdout=StringIO(), stderr=StringIO())
+    assert len(mail.outbox) == 1  # the email still went out
+
+
+def test_report_not_sent_survives_pickling_for_celery():
+    import pickle
+
+    from alerts.reports import ReportNotSent
+
+    exc = pickle.loads(pickle.dumps(ReportNotSent(["emailed 1 recipient(s)"], ["chat: HTTP 500"])))  # noqa: S301 (our own bytes)
+    assert str(exc) == "not sent: chat: HTTP 500 (sent: emailed 1 recipient(s))"

@@ -11,6 +11,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            self.stdout.write(reports.send(options["period"]))
+            summary = reports.send(options["period"])
+        except reports.ReportNotSent as exc:
+            for line in exc.sent:
+                self.stdout.write(f"sent: {line}")
+            for line in exc.failed:
+                self.stderr.write(f"NOT sent: {line}")
+            raise CommandError(f"report not fully sent: {exc}") from exc
         except Exception as exc:
-            raise CommandError(f"report not sent: {exc}") from exc
+            raise CommandError(f"report not sent: {type(exc).__name__}: {exc}") from exc
+        self.stdout.write(summary)
