@@ -31,8 +31,23 @@ def rolled_up_filter(name: str) -> type:
 
 @admin.register(AiCall)
 class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["timestamp", "function", "model", "provider", "status", "duration_ms", "total_tokens", "cost_usd", "cost_source", "tenant"]
-    list_filter = ["status", *(rolled_up_filter(name) for name in ("provider", "model", "function", "tenant")), "cost_source"]
+    list_display = [
+        "timestamp",
+        "function",
+        "model",
+        "provider",
+        "status",
+        "duration_ms",
+        "total_tokens",
+        "cost_usd",
+        "cost_source",
+        "tenant",
+    ]
+    list_filter = [
+        "status",
+        *(rolled_up_filter(name) for name in ("provider", "model", "function", "tenant")),
+        "cost_source",
+    ]
     date_hierarchy = "timestamp"
     # Exact matches only ("="): ids and hashes are looked up whole, never by substring.
     search_fields = ["=trace_id", "=session_id", "=user_id", "=input_hash", "=event_id"]
@@ -66,7 +81,18 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(AiCallHourly)
 class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["hour", "model", "function", "provider", "tenant", "status", "count", "total_tokens", "cost_usd", "unpriced"]
+    list_display = [
+        "hour",
+        "model",
+        "function",
+        "provider",
+        "tenant",
+        "status",
+        "count",
+        "total_tokens",
+        "cost_usd",
+        "unpriced",
+    ]
     list_filter = ["status", "provider", "model"]
     date_hierarchy = "hour"
     show_full_result_count = False
@@ -74,7 +100,15 @@ class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(ModelPrice)
 class ModelPriceAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ["pattern", "provider", "effective_from", "input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "updated_at"]
+    list_display = [
+        "pattern",
+        "provider",
+        "effective_from",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cached_input_per_mtok",
+        "updated_at",
+    ]
     list_filter = ["provider"]
     search_fields = ["pattern"]
     fieldsets = [
@@ -85,4 +119,9 @@ class ModelPriceAdmin(AdminRoleOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         clear_cache()  # this process at once; the others within AILOGS_PRICE_CACHE_SECONDS
-        AuditEvent.objects.create(kind=AuditEvent.Kind.CONFIG_CHANGED, actor=request.user, actor_label=request.user.get_username(), detail={"model price": str(obj)})
+        AuditEvent.objects.create(
+            kind=AuditEvent.Kind.CONFIG_CHANGED,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            detail={"model price": str(obj)},
+        )

@@ -43,7 +43,14 @@ def _filters(params) -> dict:
     return {name: params[name] for name in queries.FILTERS if params.get(name)}
 
 
-@extend_schema(parameters=[*[OpenApiParameter(name) for name in queries.FILTERS], OpenApiParameter("since", type=str), OpenApiParameter("until", type=str)], methods=["GET"])
+@extend_schema(
+    parameters=[
+        *[OpenApiParameter(name) for name in queries.FILTERS],
+        OpenApiParameter("since", type=str),
+        OpenApiParameter("until", type=str),
+    ],
+    methods=["GET"],
+)
 class AiLogsView(ListAPIView):
     required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
     serializer_class = AiCallSerializer

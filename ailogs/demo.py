@@ -20,25 +20,47 @@ FUNCTIONS = {
     "translate": [("acme", "house-llm-7b", 1)],  # self-hosted: no price, shows up as unpriced
 }
 MODELS = {
-    "gpt-4o-mini": 650, "claude-3-5-haiku-20241022": 900, "gemini-2.5-flash": 700, "mistral-large-latest": 1400,
-    "claude-sonnet-4-20250514": 2600, "gpt-4o": 1600, "gpt-4.1-mini": 900, "house-llm-7b": 350,
+    "gpt-4o-mini": 650,
+    "claude-3-5-haiku-20241022": 900,
+    "gemini-2.5-flash": 700,
+    "mistral-large-latest": 1400,
+    "claude-sonnet-4-20250514": 2600,
+    "gpt-4o": 1600,
+    "gpt-4.1-mini": 900,
+    "house-llm-7b": 350,
 }
-FUNCTION_WEIGHTS = {"chat_reply": 40, "summarise_document": 15, "classify_ticket": 15, "extract_entities": 8, "code_review": 5, "rag_answer": 12, "translate": 5}
+FUNCTION_WEIGHTS = {
+    "chat_reply": 40,
+    "summarise_document": 15,
+    "classify_ticket": 15,
+    "extract_entities": 8,
+    "code_review": 5,
+    "rag_answer": 12,
+    "translate": 5,
+}
 TENANTS = {"acme": 40, "globex": 25, "initech": 15, "umbrella": 12, "hooli": 8}
-ERRORS = ["RateLimitError: 429 Too Many Requests", "APIError: 500 upstream error", "InvalidRequestError: context length exceeded"]
+ERRORS = [
+    "RateLimitError: 429 Too Many Requests",
+    "APIError: 500 upstream error",
+    "InvalidRequestError: context length exceeded",
+]
 
 
 def seed(days: int, events: int, stdout) -> None:
     rng = random.Random(20261123)
     now = timezone.now()
-    bursts = [(now - timedelta(hours=rng.uniform(2, days * 24)), rng.choice(list(MODELS))) for _ in range(max(1, days // 3))]
+    bursts = [
+        (now - timedelta(hours=rng.uniform(2, days * 24)), rng.choice(list(MODELS))) for _ in range(max(1, days // 3))
+    ]
     prompts = [f"prompt template {i}" for i in range(200)]
     accepted = 0
     for start in range(0, events, 1000):
         batch = [_event(rng, now, days, bursts, prompts) for _ in range(min(1000, events - start))]
         accepted += ingest(batch)["accepted"]
     result = rollup.run()
-    stdout.write(f"ailogs: {accepted} AI calls over {days} day(s), {len(bursts)} error burst(s), {result['hours']} hourly rollup(s)\n")
+    stdout.write(
+        f"ailogs: {accepted} AI calls over {days} day(s), {len(bursts)} error burst(s), {result['hours']} hourly rollup(s)\n"
+    )
 
 
 def _moment(rng: random.Random, now, days: int):
@@ -69,9 +91,13 @@ def _event(rng: random.Random, now, days: int, bursts, prompts) -> dict:
         "duration_ms": round(30_000.0 if status == "timeout" else duration, 2),
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
-        "input": prompts[min(int(rng.paretovariate(1.2)) - 1, len(prompts) - 1)] if rng.random() < 0.5 else f"unique {rng.random()}",
+        "input": prompts[min(int(rng.paretovariate(1.2)) - 1, len(prompts) - 1)]
+        if rng.random() < 0.5
+        else f"unique {rng.random()}",
         "output_preview": "" if status != "success" else "Sure, here is what I found ...",
-        "error_message": rng.choice(ERRORS) if status == "error" else ("Timed out after 30 s" if status == "timeout" else ""),
+        "error_message": rng.choice(ERRORS)
+        if status == "error"
+        else ("Timed out after 30 s" if status == "timeout" else ""),
         "tenant": rng.choices(list(TENANTS), weights=list(TENANTS.values()))[0],
         "actor_type": rng.choices(["user", "agent", "system"], weights=[6, 3, 1])[0],
         "user_id": f"user-{rng.randint(1, 400)}",

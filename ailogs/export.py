@@ -6,9 +6,26 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 COLUMNS = (
-    "timestamp", "event_id", "function", "provider", "model", "status", "duration_ms", "prompt_tokens",
-    "completion_tokens", "total_tokens", "cost_usd", "cost_source", "input_hash", "output_preview",
-    "error_message", "user_id", "session_id", "tenant", "actor_type", "trace_id",
+    "timestamp",
+    "event_id",
+    "function",
+    "provider",
+    "model",
+    "status",
+    "duration_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cost_usd",
+    "cost_source",
+    "input_hash",
+    "output_preview",
+    "error_message",
+    "user_id",
+    "session_id",
+    "tenant",
+    "actor_type",
+    "trace_id",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

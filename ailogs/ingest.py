@@ -21,7 +21,15 @@ from monitoring_site.lib.ingest import insert_new_rows
 STATUSES = frozenset(Status.values)
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 # Optional strings: field -> longest accepted value (longer is an error, never a silent cut).
-STRINGS = {"provider": 50, "model": 100, "user_id": 255, "session_id": 255, "tenant": 100, "actor_type": 50, "trace_id": 255}
+STRINGS = {
+    "provider": 50,
+    "model": 100,
+    "user_id": 255,
+    "session_id": 255,
+    "tenant": 100,
+    "actor_type": 50,
+    "trace_id": 255,
+}
 ERROR_MESSAGE_CHARS = 4000
 STRING_FIELDS = tuple(STRINGS.items())
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
@@ -60,7 +68,11 @@ def _text(value, limit: int) -> str:
 def _count(value) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         raise Invalid("A valid integer is required.")
     if value < 0 or value > 2**31 - 1:
         raise Invalid("Ensure this value is between 0 and 2147483647.")
@@ -106,7 +118,7 @@ def _metadata(value) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Invalid('Expected a dictionary of items but got type "%s".' % type(value).__name__)
+        raise Invalid(f'Expected a dictionary of items but got type "{type(value).__name__}".')
     if len(json.dumps(value, separators=(",", ":"))) > METADATA_MAX_BYTES:
         raise Invalid(f"Metadata must be at most {METADATA_MAX_BYTES} bytes of JSON.")
     return value

@@ -24,7 +24,12 @@ class AiLogsCollector:
         by_status: dict = {}
         by_model: dict = {}
         try:
-            rows = list(AiCallHourly.objects.filter(grain=AiCallHourly.Grain.MODEL).order_by().values("status", "model").annotate(n=Sum("count"), t=Sum("total_tokens"), c=Sum("cost_usd")))
+            rows = list(
+                AiCallHourly.objects.filter(grain=AiCallHourly.Grain.MODEL)
+                .order_by()
+                .values("status", "model")
+                .annotate(n=Sum("count"), t=Sum("total_tokens"), c=Sum("cost_usd"))
+            )
         except DatabaseError as exc:  # a scrape must not fail with the database: report nothing
             logger.warning("ailogs metrics unavailable: %s", exc)
             return

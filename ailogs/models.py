@@ -38,7 +38,9 @@ class AiCall(models.Model):
     total_tokens = models.IntegerField(default=0)
     cost_usd = models.FloatField(null=True, blank=True, help_text="Null when unpriced: never a silent $0.")
     cost_source = models.CharField(max_length=10, choices=CostSource.choices, default=CostSource.UNPRICED)
-    input_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the input; the input is never stored.")
+    input_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the input; the input is never stored."
+    )
     output_preview = models.TextField(blank=True)
     error_message = models.TextField(blank=True)
     user_id = models.CharField(max_length=255, blank=True)
@@ -52,7 +54,9 @@ class AiCall(models.Model):
         verbose_name = "AI call"
         constraints = [
             # Idempotency under concurrent retries: insert_new_rows does ON CONFLICT DO NOTHING on it.
-            models.UniqueConstraint(fields=["event_id"], condition=Q(event_id__isnull=False), name="ailogs_aicall_event_id_uniq"),
+            models.UniqueConstraint(
+                fields=["event_id"], condition=Q(event_id__isnull=False), name="ailogs_aicall_event_id_uniq"
+            ),
         ]
         # Few on purpose: each secondary btree costs COPY speed (docs/performance.md: 3 btrees
         # halved it). Long windows are served by AiCallHourly; these serve short raw windows.
@@ -114,7 +118,10 @@ class AiCallHourly(models.Model):
         verbose_name = "AI call hourly rollup"
         constraints = [
             # Also the index of every stats query: one grain, a range of hours.
-            models.UniqueConstraint(fields=["grain", "hour", "model", "function", "provider", "tenant", "status"], name="ailogs_hourly_grain_key"),
+            models.UniqueConstraint(
+                fields=["grain", "hour", "model", "function", "provider", "tenant", "status"],
+                name="ailogs_hourly_grain_key",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +146,9 @@ class ModelPrice(models.Model):
     effective_from = models.DateField(default=date(2024, 1, 1))
     input_per_mtok = models.DecimalField("input $/1M tokens", max_digits=12, decimal_places=6)
     output_per_mtok = models.DecimalField("output $/1M tokens", max_digits=12, decimal_places=6)
-    cached_input_per_mtok = models.DecimalField("cached input $/1M tokens", max_digits=12, decimal_places=6, null=True, blank=True)
+    cached_input_per_mtok = models.DecimalField(
+        "cached input $/1M tokens", max_digits=12, decimal_places=6, null=True, blank=True
+    )
     notes = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,10 +169,17 @@ class ModelPrice(models.Model):
     @property
     def specificity(self) -> tuple[int, int]:
         """Exact names beat globs; longer globs beat shorter ones; a named provider beats blank."""
-        return (0 if "*" in self.pattern or "?" in self.pattern else 1, len(self.pattern.rstrip("*")) * 2 + bool(self.provider))
+        return (
+            0 if "*" in self.pattern or "?" in self.pattern else 1,
+            len(self.pattern.rstrip("*")) * 2 + bool(self.provider),
+        )
 
     def cost(self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> float:
         cached = min(max(cached_tokens, 0), prompt_tokens)
         cached_rate = self.cached_input_per_mtok if self.cached_input_per_mtok is not None else self.input_per_mtok
-        micro = (prompt_tokens - cached) * float(self.input_per_mtok) + cached * float(cached_rate) + completion_tokens * float(self.output_per_mtok)
+        micro = (
+            (prompt_tokens - cached) * float(self.input_per_mtok)
+            + cached * float(cached_rate)
+            + completion_tokens * float(self.output_per_mtok)
+        )
         return round(micro / 1_000_000, 10)

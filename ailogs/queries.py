@@ -45,7 +45,16 @@ class Totals:
         self.duration_sum += duration_sum or 0.0
 
     def merge(self, other: "Totals") -> "Totals":
-        for name in ("count", "errors", "unpriced", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "duration_sum"):
+        for name in (
+            "count",
+            "errors",
+            "unpriced",
+            "prompt_tokens",
+            "completion_tokens",
+            "total_tokens",
+            "cost_usd",
+            "duration_sum",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.histogram.merge(other.histogram)
         return self
@@ -59,7 +68,12 @@ class Totals:
             "count": self.count,
             "errors": self.errors,
             "error_rate": round(100.0 * self.errors / self.count, 4) if self.count else 0.0,
-            "duration_ms": {"avg": _round(self.duration_sum / self.count if self.count else None), "p50": _round(p50), "p95": _round(p95), "p99": _round(p99)},
+            "duration_ms": {
+                "avg": _round(self.duration_sum / self.count if self.count else None),
+                "p50": _round(p50),
+                "p95": _round(p95),
+                "p99": _round(p99),
+            },
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
@@ -94,7 +108,9 @@ def _plan(since: datetime, until: datetime):
 
 def grain_for(dims: tuple, filters: dict | None) -> str:
     """The coarsest rollup grain that keeps every dimension the query groups or filters by."""
-    needed = {d for d in dims if d not in ("hour", "status")} | {k for k, v in (filters or {}).items() if v and k != "status"}
+    needed = {d for d in dims if d not in ("hour", "status")} | {
+        k for k, v in (filters or {}).items() if v and k != "status"
+    }
     if not needed:
         return AiCallHourly.Grain.ALL
     return needed.pop() if len(needed) == 1 else AiCallHourly.Grain.FULL
@@ -121,7 +137,9 @@ def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
         return totals
     for key, histogram in histograms_by(raw, dims).items():
         totals[key].histogram.merge(histogram)
-    rollups = filtered(AiCallHourly.objects.filter(grain=grain_for(dims, filters), hour__gte=rolled[0], hour__lt=rolled[1]), filters).order_by()
+    rollups = filtered(
+        AiCallHourly.objects.filter(grain=grain_for(dims, filters), hour__gte=rolled[0], hour__lt=rolled[1]), filters
+    ).order_by()
     if connection.vendor == "postgresql":
         _add_rollups_in_database(totals, rollups, dims)
     else:
@@ -140,11 +158,23 @@ def _add_raw(totals: dict, raw, dims: tuple) -> None:
         dur=Sum("duration_ms"),
     )
     for r in rows:
-        totals[tuple(r[d] for d in dims)].add(r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"])
+        totals[tuple(r[d] for d in dims)].add(
+            r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"]
+        )
 
 
 def _add_rollups(totals: dict, rollups, dims: tuple) -> None:
-    fields = ("status", "count", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "unpriced", "duration_sum", "histogram")
+    fields = (
+        "status",
+        "count",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "cost_usd",
+        "unpriced",
+        "duration_sum",
+        "histogram",
+    )
     for row in rollups.order_by().values_list(*dims, *fields):
         key, values = tuple(row[: len(dims)]), row[len(dims) :]
         group = totals[key]
@@ -157,8 +187,14 @@ def _add_rollups_in_database(totals: dict, rollups, dims: tuple) -> None:
     instead of thousands of JSON documents (24 h over 5M calls: ~10k rollup rows)."""
     zeros = Sum(Cast(KeyTextTransform("z", "histogram"), IntegerField()))
     rows = rollups.values(*dims, "status").annotate(
-        n=Sum("count"), pt=Sum("prompt_tokens"), ct=Sum("completion_tokens"), tt=Sum("total_tokens"),
-        cost=Sum("cost_usd"), unpriced=Sum("unpriced"), dur=Sum("duration_sum"), z=zeros,
+        n=Sum("count"),
+        pt=Sum("prompt_tokens"),
+        ct=Sum("completion_tokens"),
+        tt=Sum("total_tokens"),
+        cost=Sum("cost_usd"),
+        unpriced=Sum("unpriced"),
+        dur=Sum("duration_sum"),
+        z=zeros,
     )
     for r in rows:
         group = totals[tuple(r[d] for d in dims)]
@@ -213,7 +249,9 @@ def grouped_stats(since: datetime, until: datetime, group_by: str, filters: dict
     return stats_with_groups(since, until, group_by, filters)[1]
 
 
-def stats_with_groups(since: datetime, until: datetime, group_by: str, filters: dict | None = None) -> tuple[dict, dict[str, dict]]:
+def stats_with_groups(
+    since: datetime, until: datetime, group_by: str, filters: dict | None = None
+) -> tuple[dict, dict[str, dict]]:
     """(window stats, {group value: stats}) from one pass when the window is served by rollups."""
     totals = collect(since, until, (group_by,), filters)
     ordered = sorted(totals.items(), key=lambda item: -item[1].count)
@@ -226,14 +264,18 @@ def stats_with_groups(since: datetime, until: datetime, group_by: str, filters: 
     return whole.as_dict(), groups
 
 
-def hourly_series(since: datetime, until: datetime, group_by: str | None = None, filters: dict | None = None) -> list[dict]:
+def hourly_series(
+    since: datetime, until: datetime, group_by: str | None = None, filters: dict | None = None
+) -> list[dict]:
     """One point per hour (and group): the stats shape plus "hour" (and "group").
 
     Serves error rate, p50/p95/p99, tokens by model and cost per hour by tenant charts.
     """
     dims = ("hour", group_by) if group_by else ("hour",)
     points = []
-    for key, group in sorted(collect(since, until, dims, filters).items(), key=lambda item: (item[0][0], str(item[0][1:]))):
+    for key, group in sorted(
+        collect(since, until, dims, filters).items(), key=lambda item: (item[0][0], str(item[0][1:]))
+    ):
         point = {"hour": key[0], **group.as_dict()}
         if group_by:
             point["group"] = key[1]
@@ -242,12 +284,20 @@ def hourly_series(since: datetime, until: datetime, group_by: str | None = None,
 
 
 def success_rate_by_function(since: datetime, until: datetime, filters: dict | None = None) -> dict[str, float]:
-    return {name: round(100.0 - stats["error_rate"], 4) for name, stats in grouped_stats(since, until, "function", filters).items()}
+    return {
+        name: round(100.0 - stats["error_rate"], 4)
+        for name, stats in grouped_stats(since, until, "function", filters).items()
+    }
 
 
 def cost_by_actor_type(since: datetime, until: datetime) -> dict[str, float]:
     """Actor type is not a rollup dimension (it would multiply rollup rows); fine for days, not months."""
-    rows = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).order_by().values("actor_type").annotate(cost=Sum("cost_usd"))
+    rows = (
+        AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until)
+        .order_by()
+        .values("actor_type")
+        .annotate(cost=Sum("cost_usd"))
+    )
     return {r["actor_type"]: round(r["cost"] or 0.0, 6) for r in rows}
 
 

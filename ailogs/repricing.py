@@ -22,7 +22,19 @@ def reprice(since: datetime, stdout=None) -> dict[str, int]:
     qs = AiCall.objects.filter(timestamp__gte=since).exclude(cost_source=CostSource.REPORTED).order_by("pk")
     changed, hours, last = 0, set(), 0
     while True:
-        batch = list(qs.filter(pk__gt=last).only("pk", "timestamp", "provider", "model", "prompt_tokens", "completion_tokens", "metadata", "cost_usd", "cost_source")[:BATCH])
+        batch = list(
+            qs.filter(pk__gt=last).only(
+                "pk",
+                "timestamp",
+                "provider",
+                "model",
+                "prompt_tokens",
+                "completion_tokens",
+                "metadata",
+                "cost_usd",
+                "cost_source",
+            )[:BATCH]
+        )
         if not batch:
             break
         last = batch[-1].pk
@@ -39,7 +51,9 @@ def reprice(since: datetime, stdout=None) -> dict[str, int]:
 def _recost(call: AiCall, book) -> bool:
     cached = (call.metadata or {}).get("cached_tokens")
     cached = cached if isinstance(cached, int) and not isinstance(cached, bool) else 0
-    cost, source = book.cost(call.provider, call.model, call.timestamp, call.prompt_tokens, call.completion_tokens, cached)
+    cost, source = book.cost(
+        call.provider, call.model, call.timestamp, call.prompt_tokens, call.completion_tokens, cached
+    )
     if (cost, source) == (call.cost_usd, call.cost_source):
         return False
     call.cost_usd, call.cost_source = cost, source

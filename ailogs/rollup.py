@@ -58,7 +58,9 @@ def rebuild_hours(hours) -> None:
 
 
 def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
-    cutoff = timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS)
+    # Never rebuild an hour the retention purge may have cut into: its rollup would shrink, and
+    # the Prometheus counters summed from rollups would go down.
+    cutoff = ceil_hour(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
     rows = (
         AiCall.objects.filter(id__gt=after_id, id__lte=up_to_id, timestamp__gte=cutoff)
         .annotate(h=TruncHour("timestamp"))
@@ -99,7 +101,13 @@ def _grain_rows(hour: datetime, grain: str, dims: tuple, sums, histograms) -> li
             group[name] += s[f"s_{name}"] or 0
         group["histogram"].merge(histograms[tuple(s[k] for k in KEYS)])
     return [
-        AiCallHourly(hour=hour, grain=grain, status=key[-1], **dict(zip(dims, key[:-1], strict=True)), **{**group, "histogram": group["histogram"].to_json()})
+        AiCallHourly(
+            hour=hour,
+            grain=grain,
+            status=key[-1],
+            **dict(zip(dims, key[:-1], strict=True)),
+            **{**group, "histogram": group["histogram"].to_json()},
+        )
         for key, group in groups.items()
     ]
 
@@ -112,8 +120,12 @@ def histograms_by(raw, keys: tuple) -> dict[tuple, LogHistogram]:
             result[tuple(key)].add(duration)
         return result
     # Same index as LogHistogram._index: ceil(ln(v) / ln(gamma)); zeros get NULL.
-    bucket = RawSQL("CASE WHEN duration_ms < %s THEN NULL ELSE ceil(ln(duration_ms) / %s)::int END", (_MIN_MAGNITUDE, _LOG_GAMMA))
-    for *key, index, n in raw.annotate(b=bucket).values(*keys, "b").annotate(n=Count("id")).values_list(*keys, "b", "n"):
+    bucket = RawSQL(
+        "CASE WHEN duration_ms < %s THEN NULL ELSE ceil(ln(duration_ms) / %s)::int END", (_MIN_MAGNITUDE, _LOG_GAMMA)
+    )
+    for *key, index, n in (
+        raw.annotate(b=bucket).values(*keys, "b").annotate(n=Count("id")).values_list(*keys, "b", "n")
+    ):
         histogram = result[tuple(key)]
         if index is None:
             histogram.zeros += n
@@ -135,4 +147,3 @@ def rolled_through() -> datetime | None:
     """Start of the first hour rollups may not yet cover completely."""
     state = RollupState.objects.filter(pk=1).only("ran_at").first()
     return floor_hour(state.ran_at) if state and state.ran_at else None
-

@@ -9,9 +9,28 @@ class AiCallSerializer(serializers.ModelSerializer):
     class Meta:
         model = AiCall
         fields = [
-            "id", "event_id", "timestamp", "function", "provider", "model", "status", "duration_ms",
-            "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "cost_source", "input_hash",
-            "output_preview", "error_message", "user_id", "session_id", "tenant", "actor_type", "trace_id", "metadata",
+            "id",
+            "event_id",
+            "timestamp",
+            "function",
+            "provider",
+            "model",
+            "status",
+            "duration_ms",
+            "prompt_tokens",
+            "completion_tokens",
+            "total_tokens",
+            "cost_usd",
+            "cost_source",
+            "input_hash",
+            "output_preview",
+            "error_message",
+            "user_id",
+            "session_id",
+            "tenant",
+            "actor_type",
+            "trace_id",
+            "metadata",
         ]
 
 
@@ -28,7 +47,9 @@ class AiCallEventSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(min_value=0, required=False)
     completion_tokens = serializers.IntegerField(min_value=0, required=False)
     total_tokens = serializers.IntegerField(min_value=0, required=False)
-    cost_usd = serializers.FloatField(min_value=0, required=False, help_text="Computed from the price table when absent.")
+    cost_usd = serializers.FloatField(
+        min_value=0, required=False, help_text="Computed from the price table when absent."
+    )
     input = serializers.JSONField(required=False, help_text="SHA-256 hashed on arrival, never stored.")
     input_hash = serializers.CharField(min_length=64, max_length=64, required=False)
     output_preview = serializers.CharField(required=False, help_text="Stored truncated to 500 characters.")
@@ -66,4 +87,6 @@ class WindowStatsSerializer(StatsSerializer):
     since = serializers.DateTimeField()
     until = serializers.DateTimeField()
     group_by = serializers.CharField(allow_null=True)
-    groups = serializers.ListField(child=serializers.DictField(), required=False, help_text="Stats per group, with the group_by field.")
+    groups = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="Stats per group, with the group_by field."
+    )

@@ -123,9 +123,19 @@ def raw_copy_rate(batches: int) -> float:
         for batch in rows:
             with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
                 for row in batch:
-                    copy.write_row([psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns])
+                    copy.write_row(
+                        [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+                    )
             conn.commit()
     return batches * BATCH / (time.perf_counter() - started)
+
+
+RAW_INSERT = (
+    "INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens,"
+    " total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type,"
+    " trace_id, metadata, timestamp, event_id) VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '',"
+    " '', '', '', '', '', '', '{}', now(), gen_random_uuid())"
+)
 
 
 def raw_single_insert_ms(count: int = 300) -> float:
@@ -136,8 +146,7 @@ def raw_single_insert_ms(count: int = 300) -> float:
     with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
         for _ in range(count):
             began = time.perf_counter()
-            conn.execute("INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type, trace_id, metadata, timestamp, event_id) "
-                         "VALUES ('f', 'openai', 'm', 'success', 1, 1, 1, 2, 'unpriced', '', '', '', '', '', '', '', '', '{}', now(), gen_random_uuid())")
+            conn.execute(RAW_INSERT)
             times.append(1000 * (time.perf_counter() - began))
     return statistics.median(times)
 
@@ -169,7 +178,9 @@ def wrk_single(key: str, seconds: float) -> dict | None:
         script.write(WRK_SCRIPT % (body, key))
     out = subprocess.run(
         ["wrk", "-t1", "-c16", f"-d{int(seconds)}s", "--latency", "-s", script.name, f"http://127.0.0.1:{PORT}/"],
-        capture_output=True, text=True, timeout=seconds + 30,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
     ).stdout
     os.unlink(script.name)
 
@@ -179,8 +190,34 @@ def wrk_single(key: str, seconds: float) -> dict | None:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "statuses": {"non-2xx": int(non2xx.group(1)) if non2xx else 0}}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "statuses": {"non-2xx": int(non2xx.group(1)) if non2xx else 0},
+    }
+
+
+def raw_single_insert_rate(connections: int = 2, seconds: float = 5.0) -> float:
+    """One-row autocommit INSERTs per second from `connections` psycopg clients (like 2 workers)."""
+    done = []
+
+    def client():
+        import psycopg
+
+        end, count = time.monotonic() + seconds, 0
+        with psycopg.connect(common.bench_database_url(DB), autocommit=True) as conn:
+            while time.monotonic() < end:
+                conn.execute(RAW_INSERT)
+                count += 1
+        done.append(count)
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / seconds
 
 
 TEMPLATE = batch_template()
@@ -207,10 +244,20 @@ def main() -> None:
         single = load("/api/v1/ai-logs/", lambda: single_body(next(counter)), 16, SECONDS, key)
         by_wrk = wrk_single(key, SECONDS)
     events = batch["rps"] * BATCH
-    print(f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}")
-    print(f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}")
-    print(f"single event (Python load generator, 16 threads): {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}")
+    print(
+        f"batch of {BATCH}: {batch['rps']:.1f} req/s = {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}"
+    )
+    print(
+        f"raw psycopg COPY of the same rows (500/txn): {copy_rate:,.0f} rows/s; endpoint/COPY = {events / copy_rate:.2f}"
+    )
+    print(
+        f"single event (Python load generator, 16 threads): {single['rps']:.0f} req/s, p50 {single['p50_ms']:.1f} ms, p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}"
+    )
     if by_wrk:
-        print(f"single event with wrk -t1 -c16: {by_wrk['rps']:.0f} req/s, p50 {by_wrk['p50_ms']:.1f} ms, p99 {by_wrk['p99_ms']:.1f} ms, {by_wrk['statuses']}")
-    print(f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms")
+        print(
+            f"single event with wrk -t1 -c16: {by_wrk['rps']:.0f} req/s, p50 {by_wrk['p50_ms']:.1f} ms, p99 {by_wrk['p99_ms']:.1f} ms, {by_wrk['statuses']}"
+        )
+    print(
+        f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms; 2 clients: {raw_single_insert_rate():.0f} INSERTs/s"
+    )
     print(f"load after: {common.machine()}")

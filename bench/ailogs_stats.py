@@ -45,7 +45,10 @@ def generate() -> None:
         for start in range(1, ROWS + 1, CHUNK):
             began = time.perf_counter()
             cursor.execute(GENERATE, {"rows": ROWS, "start": start, "stop": min(start + CHUNK - 1, ROWS)})
-            print(f"  inserted rows {start:,}..{min(start + CHUNK - 1, ROWS):,} in {time.perf_counter() - began:.1f} s", flush=True)
+            print(
+                f"  inserted rows {start:,}..{min(start + CHUNK - 1, ROWS):,} in {time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
         cursor.execute("ANALYZE ailogs_aicall")
 
 
@@ -116,13 +119,23 @@ def main() -> None:
     ms_24h, body = timed(lambda: endpoint("24h"))
     ms_30d, _ = timed(lambda: endpoint("30d"), runs=3)
     ms_1h, _ = timed(lambda: endpoint("1h"))
-    print(f"stats endpoint 24h by model (rollups + raw edges): median {ms_24h:.0f} ms; 30d: {ms_30d:.0f} ms; 1h exact from raw: {ms_1h:.0f} ms")
+    print(
+        f"stats endpoint 24h by model (rollups + raw edges): median {ms_24h:.0f} ms; 30d: {ms_30d:.0f} ms; 1h exact from raw: {ms_1h:.0f} ms"
+    )
     until = timezone.now()
     since = until - timedelta(hours=24)
     ms_exact, exact = timed(lambda: exact_by_model(since, until), runs=1)
     grouped = queries.grouped_stats(since, until, "model")
-    errors = [abs(grouped[m]["duration_ms"][k] - v) / v for m, values in exact.items() for k, v in zip(("p50", "p95", "p99"), values, strict=True)]
-    print(f"same percentiles from raw rows (percentile_cont, 24h, by model): {ms_exact:.0f} ms; rollup percentiles max relative error {100 * max(errors):.2f} %")
+    errors = [
+        abs(grouped[m]["duration_ms"][k] - v) / v
+        for m, values in exact.items()
+        for k, v in zip(("p50", "p95", "p99"), values, strict=True)
+    ]
+    print(
+        f"same percentiles from raw rows (percentile_cont, 24h, by model): {ms_exact:.0f} ms; rollup percentiles max relative error {100 * max(errors):.2f} %"
+    )
     ms_roll, _ = timed(rollup.run, runs=3)
-    print(f"incremental rollup run with nothing new: {ms_roll:.0f} ms; groups in the 24h answer: {len(body['groups'])}, calls {body['count']:,}")
+    print(
+        f"incremental rollup run with nothing new: {ms_roll:.0f} ms; groups in the 24h answer: {len(body['groups'])}, calls {body['count']:,}"
+    )
     print(f"load after: {common.machine()}")

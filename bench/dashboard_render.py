@@ -74,6 +74,7 @@ def generate() -> None:
 
     if AiCall.objects.count() >= AI_CALLS and MetricSample.objects.count() >= METRIC_SAMPLES:
         print("data already generated")
+        rebuild_ai_rollups_if_stale()
         return
     from django.utils import timezone
 
@@ -148,6 +149,20 @@ def generate_alerts_and_feedback() -> None:
         )
         for i in range(5000)
     )
+
+
+def rebuild_ai_rollups_if_stale() -> None:
+    """Rollups written by an older ailogs (before rollup grains) are rebuilt from the raw rows."""
+    from ailogs import rollup
+    from ailogs.models import AiCallHourly, RollupState
+
+    if AiCallHourly.objects.filter(grain=AiCallHourly.Grain.ALL).exists():
+        return
+    started = time.perf_counter()
+    AiCallHourly.objects.all().delete()
+    RollupState.objects.all().delete()
+    rollup.run()
+    print(f"AI rollups rebuilt in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def roll_up() -> None:

@@ -109,6 +109,17 @@ def _raw_ai_series(calls, window: Window) -> dict[datetime, dict]:
     return series
 
 
+def active_sessions(window: Window) -> int | None:
+    """ailogs.queries.active_sessions, which takes no tenant; with a tenant, the same count here."""
+    if not window.tenant:
+        from dashboard.sources import call
+
+        return call("ailogs", "active_sessions", window.since, window.until)
+    calls = model("ailogs", "AiCall")
+    in_window = calls.objects.filter(timestamp__gte=window.since, timestamp__lt=window.until, tenant=window.tenant)
+    return in_window.exclude(session_id="").order_by().values("session_id").distinct().count()
+
+
 TOTALS = ("count", "errors", "unpriced", "total_tokens", "cost_usd")
 
 
@@ -218,17 +229,23 @@ def http_series(window: Window) -> dict[datetime, dict] | None:
     per_class: dict[datetime, dict] = {}
     for row in bucketed(minutes.objects.all(), "minute", window, "status_class", n=Sum("count")):
         per_class.setdefault(row["bucket"], {})[row["status_class"]] = row["n"]
-    bucket_minutes = window.bucket.total_seconds() / 60
     series = {}
     for bucket, classes in per_class.items():
         total = sum(classes.values())
         client = classes.get("4xx", 0) + classes.get("429", 0)
         series[bucket] = {
-            "per_minute": total / bucket_minutes,
+            "per_minute": total / _minutes_covered(bucket, window),
             "4xx": 100 * client / total,
             "5xx": 100 * classes.get("5xx", 0) / total,
         }
     return series
+
+
+def _minutes_covered(bucket: datetime, window: Window) -> float:
+    """Minutes of the bucket inside the window: the first and the current bucket are partial,
+    and dividing by the full bucket would draw a false drop in the request rate."""
+    start, end = max(bucket, window.since), min(bucket + window.bucket, window.until)
+    return max((end - start).total_seconds() / 60, 1.0)
 
 
 def route_summaries(window: Window, limit: int = 25) -> list[dict] | None:

@@ -41,6 +41,8 @@ def change(current: float | None, previous: float | None, unit: str = "") -> tup
 def card(key: str, label: str, current, previous, unit: str = "", better: str = "lower") -> dict:
     """A KPI card; `trend` says whether the change is good news given which direction is better."""
     delta, delta_label = change(current, previous, unit)
+    if delta is not None and abs(delta) < 0.05:
+        delta = 0.0  # what reads "+0.0 %" is no change: no arrow, no colour
     trend = "flat"  # the arrow shows the direction; the colour (trend) whether that is good news
     if delta and better != "none":
         trend = "good" if (delta < 0) == (better == "lower") else "bad"

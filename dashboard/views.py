@@ -7,7 +7,8 @@ from functools import partial
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import re_path, reverse
+from django.urls import path, register_converter, reverse
+from django.urls.converters import StringConverter
 from django.utils import timezone
 
 from dashboard import ranges
@@ -68,11 +69,19 @@ def _record(tab: str, response, started: float) -> None:
     response["Server-Timing"] = f"render;dur={elapsed:.1f}"
 
 
+def _names(names) -> type:
+    """A path converter matching only these names: the model admin URLs next to ours
+    (/admin/dashboard/target/) stay reachable, and /metrics names routes by a readable pattern."""
+    return type("DashboardNames", (StringConverter,), {"regex": "|".join(names)})
+
+
+register_converter(_names(TABS), "dashboard_data")
+register_converter(_names(t for t in TABS if t != "overview"), "dashboard_tab")
+
+
 def admin_urls(site) -> list:
     """URLs mounted by MonitoringAdminSite.get_urls(): /admin/dashboard/<tab>/ and .../data/."""
-    every = "|".join(TABS)
-    tabs = "|".join(t for t in TABS if t != "overview")
     return [
-        re_path(rf"^dashboard/(?P<tab>{every})/data/$", site.admin_view(data), name="dashboard-data"),
-        re_path(rf"^dashboard/(?P<tab>{tabs})/$", site.admin_view(partial(page, site)), name="dashboard-tab"),
+        path("dashboard/<dashboard_data:tab>/data/", site.admin_view(data), name="dashboard-data"),
+        path("dashboard/<dashboard_tab:tab>/", site.admin_view(partial(page, site)), name="dashboard-tab"),
     ]

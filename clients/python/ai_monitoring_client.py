@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["Client", "configure", "log_call", "track", "flush", "get_client"]
 __version__ = "0.1.0"
@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 logger = logging.getLogger("ai_monitoring_client")
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _STOP = object()
+_FLUSH = object()  # sends what has been collected now, without waiting for flush_interval
 
 
 class Client:
@@ -51,6 +52,8 @@ class Client:
         backoff_max: float = 60.0,
         flush_at_exit: float = 5.0,
     ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
         self.url = base_url.rstrip("/") + "/api/v1/ai-logs/"
         self.api_key = api_key
         self.batch_size = max(1, min(batch_size, 1000))
@@ -108,7 +111,11 @@ class Client:
             self.log_call(function, (time.perf_counter() - started) * 1000, **call)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Wait until everything queued so far has been sent or given up; True if it was."""
+        """Send everything queued so far now and wait until it is sent or given up; True if it was."""
+        try:
+            self._queue.put_nowait(_FLUSH)
+        except queue.Full:
+            pass
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._idle:
             while self._pending:
@@ -122,10 +129,9 @@ class Client:
         """Send what is queued (waiting at most `timeout` seconds) and stop the thread."""
         if self._closing.is_set():
             return
-        self.flush(timeout)
         self._closing.set()
         try:
-            self._queue.put_nowait(_STOP)
+            self._queue.put(_STOP, timeout=timeout)
         except queue.Full:
             pass
         self._thread.join(max(0.1, timeout))
@@ -137,7 +143,7 @@ class Client:
         event["function"] = function
         event["duration_ms"] = float(duration_ms)
         event.setdefault("event_id", str(uuid.uuid4()))
-        event.setdefault("timestamp", datetime.now(timezone.utc).isoformat())
+        event.setdefault("timestamp", datetime.now(UTC).isoformat())
         if "input" in event:  # hash here: the prompt never leaves the process
             raw = event.pop("input")
             text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, separators=(",", ":"))
@@ -174,6 +180,8 @@ class Client:
                 continue
             if item is _STOP:
                 return batch, True
+            if item is _FLUSH:
+                return batch, False
             batch.append(item)
         return batch, False
 
@@ -195,7 +203,9 @@ class Client:
             if attempt < self.max_retries:
                 self.stats["retries"] += 1
                 self._wait(self._delay(attempt, retry_after))
-        logger.warning("ai_monitoring_client: giving up after %d retries; %d event(s) dropped", self.max_retries, len(batch))
+        logger.warning(
+            "ai_monitoring_client: giving up after %d retries; %d event(s) dropped", self.max_retries, len(batch)
+        )
         self.stats["dropped"] += len(batch)
 
     def _count(self, batch: list, status: int, body: dict) -> None:
@@ -208,10 +218,14 @@ class Client:
 
     def _post(self, batch: list):
         """Return (status or None for a connection error, parsed body, Retry-After seconds)."""
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
             self.url,
             data=json.dumps(batch, separators=(",", ":")).encode(),
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json", "User-Agent": f"ai-monitoring-client/{__version__}"},
+            headers={
+                "Authorization": f"Bearer {self.api_key}",
+                "Content-Type": "application/json",
+                "User-Agent": f"ai-monitoring-client/{__version__}",
+            },
             method="POST",
         )
         try:
@@ -250,7 +264,7 @@ def _retry_after(value: str | None) -> float | None:
         from email.utils import parsedate_to_datetime
 
         try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
 

@@ -28,7 +28,7 @@ def pick(stats: dict | None, *path):
 
 def ai_kpis(window: Window) -> dict:
     now, before = ai_stats(window), ai_stats(window, earlier=True)
-    sessions = [call("ailogs", "active_sessions", w.since, w.until) for w in (window, window.previous)]
+    sessions = [data.active_sessions(w) for w in (window, window.previous)]
     cards = [
         card(
             "ai_latency_avg",

@@ -7,7 +7,14 @@ from ailogs.pricing import clear_cache
 
 
 def event(**fields) -> dict:
-    base = {"function": "summarise", "model": "gpt-4o-mini", "provider": "openai", "duration_ms": 120.5, "prompt_tokens": 100, "completion_tokens": 20}
+    base = {
+        "function": "summarise",
+        "model": "gpt-4o-mini",
+        "provider": "openai",
+        "duration_ms": 120.5,
+        "prompt_tokens": 100,
+        "completion_tokens": 20,
+    }
     return {**base, **fields}
 
 
@@ -15,7 +22,9 @@ def with_id(**fields) -> dict:
     return event(event_id=str(uuid.uuid4()), **fields)
 
 
-def price(pattern="gpt-4o-mini*", provider="openai", effective_from="2024-01-01", inp="0.15", out="0.60", cached=None) -> ModelPrice:
+def price(
+    pattern="gpt-4o-mini*", provider="openai", effective_from="2024-01-01", inp="0.15", out="0.60", cached=None
+) -> ModelPrice:
     row = ModelPrice.objects.create(
         pattern=pattern,
         provider=provider,

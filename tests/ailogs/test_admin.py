@@ -15,11 +15,36 @@ LIST = "/admin/ailogs/aicall/"
 @pytest.fixture
 def calls():
     now = timezone.now()
-    return AiCall.objects.bulk_create([
-        AiCall(function="chat", model="gpt-4o", status="error", duration_ms=5, trace_id="t-1", error_message="=HYPERLINK(\"http://evil\")", timestamp=now - timedelta(minutes=1)),
-        AiCall(function="chat", model="gpt-4o", status="success", duration_ms=5, trace_id="t-2", output_preview="@SUM(A1)", timestamp=now - timedelta(minutes=2)),
-        AiCall(function="rank", model="claude", status="success", duration_ms=5, input_hash="c" * 64, timestamp=now - timedelta(minutes=3)),
-    ])
+    return AiCall.objects.bulk_create(
+        [
+            AiCall(
+                function="chat",
+                model="gpt-4o",
+                status="error",
+                duration_ms=5,
+                trace_id="t-1",
+                error_message='=HYPERLINK("http://evil")',
+                timestamp=now - timedelta(minutes=1),
+            ),
+            AiCall(
+                function="chat",
+                model="gpt-4o",
+                status="success",
+                duration_ms=5,
+                trace_id="t-2",
+                output_preview="@SUM(A1)",
+                timestamp=now - timedelta(minutes=2),
+            ),
+            AiCall(
+                function="rank",
+                model="claude",
+                status="success",
+                duration_ms=5,
+                input_hash="c" * 64,
+                timestamp=now - timedelta(minutes=3),
+            ),
+        ]
+    )
 
 
 def test_admins_see_filter_and_search_the_list(client_for, alice, calls):
@@ -58,12 +83,22 @@ def test_export_streams_the_filtered_list_neutralised_and_audited(client_for, al
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "timestamp" and len(rows) == 3
     cells = [cell for row in rows[1:] for cell in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@SUM(A1)" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells and "'@SUM(A1)" in cells
     event = AuditEvent.objects.get(kind="export")
     assert event.actor == alice and event.detail["filters"] == {"function": "chat"}
 
 
 def test_admins_edit_prices(client_for, alice):
-    response = client_for(alice).post("/admin/ailogs/modelprice/add/", {"provider": "acme", "pattern": "acme-1*", "effective_from": "2025-01-01", "input_per_mtok": "1", "output_per_mtok": "2", "notes": ""})
+    response = client_for(alice).post(
+        "/admin/ailogs/modelprice/add/",
+        {
+            "provider": "acme",
+            "pattern": "acme-1*",
+            "effective_from": "2025-01-01",
+            "input_per_mtok": "1",
+            "output_per_mtok": "2",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
     assert ModelPrice.objects.get().pattern == "acme-1*"

@@ -68,9 +68,10 @@ class Proxy:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def forward(self, path, body, auth):
-        request = urllib.request.Request(self.upstream + path, data=body, headers={"Authorization": auth, "Content-Type": "application/json"}, method="POST")
+        headers = {"Authorization": auth, "Content-Type": "application/json"}
+        request = urllib.request.Request(self.upstream + path, data=body, headers=headers, method="POST")  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -100,7 +101,10 @@ def proxy_for(live_server):
 
 def test_it_sends_batches_in_the_background(live_server, raw_key):
     client = aimon.Client(live_server.url, raw_key, batch_size=10, flush_interval=0.1)
-    ids = [client.log_call("summarise", 12.5, model="gpt-4o-mini", input="secret prompt", prompt_tokens=5) for _ in range(25)]
+    ids = [
+        client.log_call("summarise", 12.5, model="gpt-4o-mini", input="secret prompt", prompt_tokens=5)
+        for _ in range(25)
+    ]
     assert client.flush(20)
     client.close()
     assert AiCall.objects.count() == 25
@@ -125,7 +129,10 @@ def test_it_backs_off_exponentially_with_jitter(raw_key):
     client = aimon.Client("http://127.0.0.1:9", raw_key, backoff_base=1, backoff_max=30)
     delays = [client._delay(attempt, None) for attempt in range(6) for _ in range(50)]
     client.close(0.1)
-    assert all(0 <= d <= min(30, 2**attempt) for d, attempt in zip(delays, [a for a in range(6) for _ in range(50)], strict=True))
+    assert all(
+        0 <= d <= min(30, 2**attempt)
+        for d, attempt in zip(delays, [a for a in range(6) for _ in range(50)], strict=True)
+    )
     assert max(delays[250:]) > 2  # later attempts really wait longer
 
 
@@ -144,8 +151,24 @@ def test_it_records_failures_of_tracked_blocks(live_server, raw_key):
     with pytest.raises(ZeroDivisionError):
         with client.track("divide", model="calc-1") as call:
             call["prompt_tokens"] = 3
-            1 / 0
+            call["result"] = 1 / 0
     client.close(10)
     call = AiCall.objects.get()
     assert (call.status, call.prompt_tokens, call.function) == ("error", 3, "divide")
     assert call.error_message.startswith("ZeroDivisionError")
+
+
+def test_it_flushes_at_interpreter_exit(live_server, raw_key):
+    import subprocess
+    import sys
+
+    program = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('aimon', {str(CLIENT_PATH)!r})\n"
+        "aimon = importlib.util.module_from_spec(spec); spec.loader.exec_module(aimon)\n"
+        f"aimon.configure({live_server.url!r}, {raw_key!r}, flush_interval=60)\n"
+        "for i in range(3):\n"
+        "    aimon.log_call('exit-test', 5.0)\n"
+    )  # flush_interval=60: only the exit hook can have sent them
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)  # noqa: S603 (our own program)
+    assert AiCall.objects.filter(function="exit-test").count() == 3

@@ -28,7 +28,9 @@ def test_it_computes_cost_from_the_price_table(writer):
 
 def test_it_charges_cached_input_at_the_cached_rate(writer):
     price(inp="2.00", out="8.00", cached="0.50")
-    writer.post(URL, event(prompt_tokens=1_000_000, completion_tokens=0, metadata={"cached_tokens": 400_000}), format="json")
+    writer.post(
+        URL, event(prompt_tokens=1_000_000, completion_tokens=0, metadata={"cached_tokens": 400_000}), format="json"
+    )
     assert AiCall.objects.get().cost_usd == pytest.approx(0.6 * 2.0 + 0.4 * 0.5)
 
 
@@ -48,7 +50,9 @@ def test_it_marks_unknown_models_unpriced_not_free(writer):
 def test_it_uses_the_price_in_force_at_the_event_time(writer):
     price(pattern="o3", effective_from="2020-01-01", inp="10", out="40")
     price(pattern="o3", effective_from=str((timezone.now() - timedelta(days=2)).date()), inp="2", out="8")
-    old = event(model="o3", prompt_tokens=1_000_000, completion_tokens=0, timestamp=iso(timezone.now() - timedelta(days=5)))
+    old = event(
+        model="o3", prompt_tokens=1_000_000, completion_tokens=0, timestamp=iso(timezone.now() - timedelta(days=5))
+    )
     new = event(model="o3", prompt_tokens=1_000_000, completion_tokens=0)
     writer.post(URL, [old, new], format="json")
     assert sorted(AiCall.objects.values_list("cost_usd", flat=True)) == [2.0, 10.0]
@@ -62,13 +66,20 @@ def test_it_prefers_the_most_specific_pattern(writer):
 
 
 def test_it_reprices_computed_and_unpriced_costs_but_not_reported_ones(writer):
-    writer.post(URL, [event(model="gpt-4o-mini", prompt_tokens=1_000_000, completion_tokens=0), event(cost_usd=9.99)], format="json")
+    writer.post(
+        URL,
+        [event(model="gpt-4o-mini", prompt_tokens=1_000_000, completion_tokens=0), event(cost_usd=9.99)],
+        format="json",
+    )
     assert AiCall.objects.filter(cost_source="unpriced").count() == 1
     price(inp="0.15", out="0.6")
     out = StringIO()
     call_command("reprice", "--since", str((timezone.now() - timedelta(days=1)).date()), stdout=out)
     assert "1 call(s) changed" in out.getvalue()
-    assert sorted(AiCall.objects.values_list("cost_source", "cost_usd")) == [("computed", pytest.approx(0.15)), ("reported", 9.99)]
+    assert sorted(AiCall.objects.values_list("cost_source", "cost_usd")) == [
+        ("computed", pytest.approx(0.15)),
+        ("reported", 9.99),
+    ]
     ModelPrice.objects.update(input_per_mtok="0.30")
     call_command("reprice", "--since", "2000-01-01", stdout=StringIO())
     assert AiCall.objects.get(cost_source="computed").cost_usd == pytest.approx(0.30)
@@ -102,5 +113,11 @@ def test_shipped_prices_cover_the_common_providers():
     from ailogs.pricing import price_book
 
     now = timezone.now()
-    for provider, model in [("openai", "gpt-4o"), ("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4-20250514"), ("google", "gemini-2.5-flash"), ("mistral", "mistral-large-latest")]:
+    for provider, model in [
+        ("openai", "gpt-4o"),
+        ("openai", "gpt-4.1-mini"),
+        ("anthropic", "claude-sonnet-4-20250514"),
+        ("google", "gemini-2.5-flash"),
+        ("mistral", "mistral-large-latest"),
+    ]:
         assert price_book().price_at(provider, model, now) is not None, model

@@ -18,6 +18,9 @@ def test_seed_demo_fills_realistic_calls_and_rollups():
     assert AiCall.objects.values("model").distinct().count() >= 6
     assert AiCall.objects.values("tenant").distinct().count() >= 4
     assert AiCall.objects.exclude(status="success").exists()
-    assert AiCall.objects.filter(cost_source="computed").exists() and AiCall.objects.filter(cost_source="unpriced").exists()
+    assert (
+        AiCall.objects.filter(cost_source="computed").exists()
+        and AiCall.objects.filter(cost_source="unpriced").exists()
+    )
     for grain in AiCallHourly.Grain.values:
         assert sum(AiCallHourly.objects.filter(grain=grain).values_list("count", flat=True)) == 1500, grain

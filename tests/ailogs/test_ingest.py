@@ -1,9 +1,9 @@
 import hashlib
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from datetime import timedelta
 
 from ailogs.models import AiCall
 from tests.ailogs.helpers import event, with_id
@@ -113,7 +113,20 @@ def test_it_counts_a_repeat_inside_one_batch_as_duplicate(writer):
 
 def test_it_keeps_client_fields(writer):
     trace = str(uuid.uuid4())
-    writer.post(URL, event(status="timeout", trace_id=trace, tenant="acme", user_id="u1", session_id="s1", actor_type="agent", metadata={"k": 1}, timestamp=(timezone.now() - timedelta(days=1)).replace(microsecond=0).isoformat()), format="json")
+    writer.post(
+        URL,
+        event(
+            status="timeout",
+            trace_id=trace,
+            tenant="acme",
+            user_id="u1",
+            session_id="s1",
+            actor_type="agent",
+            metadata={"k": 1},
+            timestamp=(timezone.now() - timedelta(days=1)).replace(microsecond=0).isoformat(),
+        ),
+        format="json",
+    )
     call = AiCall.objects.get()
     assert (call.status, call.trace_id, call.tenant, call.metadata) == ("timeout", trace, "acme", {"k": 1})
     assert abs(call.timestamp - (timezone.now() - timedelta(days=1))) < timedelta(minutes=5)

@@ -1,13 +1,12 @@
+import functools
 from datetime import timedelta
 from io import StringIO
-
-import functools
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ailogs import retention, rollup
@@ -21,7 +20,17 @@ pytestmark = pytest.mark.django_db
 def old_and_new(old: int, new: int):
     now = timezone.now()
     AiCall.objects.bulk_create(
-        [AiCall(function="f", model="m", duration_ms=1, total_tokens=10, cost_usd=0.5, timestamp=now - timedelta(days=100, minutes=i)) for i in range(old)]
+        [
+            AiCall(
+                function="f",
+                model="m",
+                duration_ms=1,
+                total_tokens=10,
+                cost_usd=0.5,
+                timestamp=now - timedelta(days=100, minutes=i),
+            )
+            for i in range(old)
+        ]
         + [AiCall(function="f", model="m", duration_ms=1, timestamp=now - timedelta(minutes=i)) for i in range(new)]
     )
 
@@ -36,10 +45,14 @@ def test_dry_run_counts_and_deletes_nothing():
 
 def test_it_purges_in_short_batches(monkeypatch):
     old_and_new(12, 3)
-    monkeypatch.setattr(retention, "purge_in_batches", functools.partial(shared_retention.purge_in_batches, batch_size=5))
+    monkeypatch.setattr(
+        retention, "purge_in_batches", functools.partial(shared_retention.purge_in_batches, batch_size=5)
+    )
     with CaptureQueriesContext(connection) as queries:
         assert retention.purge(dry_run=False) == {"ai calls": 12}
-    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE") and "ailogs_aicall" in q["sql"]]
+    deletes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE") and "ailogs_aicall" in q["sql"]
+    ]
     assert len(deletes) == 3  # 5 + 5 + 2 rows, each in its own short transaction
     assert AiCall.objects.count() == 3
 
@@ -52,7 +65,15 @@ def samples():
 def test_prometheus_counters_survive_a_purge():
     old_and_new(0, 4)
     now = timezone.now()
-    AiCall.objects.create(function="f", model="m", duration_ms=1, status="error", total_tokens=10, cost_usd=0.5, timestamp=now - timedelta(days=89))
+    AiCall.objects.create(
+        function="f",
+        model="m",
+        duration_ms=1,
+        status="error",
+        total_tokens=10,
+        cost_usd=0.5,
+        timestamp=now - timedelta(days=89),
+    )
     rollup.run()
     before = samples()
     assert before[("ailogs_events_total", (("model", "m"), ("status", "success")))] == 4

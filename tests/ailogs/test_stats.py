@@ -18,13 +18,19 @@ def independent_percentiles(values):
 
 
 def make_calls(specs):
-    AiCall.objects.bulk_create([AiCall(**{"function": "f", "model": "m", "duration_ms": 1.0, **spec}) for spec in specs])
+    AiCall.objects.bulk_create(
+        [AiCall(**{"function": "f", "model": "m", "duration_ms": 1.0, **spec}) for spec in specs]
+    )
 
 
 def spread(now, n, hours, rng, **fields):
     """n calls with log-normal durations spread over the last `hours` hours."""
     return [
-        {"timestamp": now - timedelta(seconds=rng.uniform(0, hours * 3600)), "duration_ms": rng.lognormvariate(5, 0.8), **fields}
+        {
+            "timestamp": now - timedelta(seconds=rng.uniform(0, hours * 3600)),
+            "duration_ms": rng.lognormvariate(5, 0.8),
+            **fields,
+        }
         for _ in range(n)
     ]
 
@@ -32,8 +38,12 @@ def spread(now, n, hours, rng, **fields):
 def test_short_windows_are_exact():
     rng = random.Random(1)
     now = timezone.now()
-    specs = spread(now, 400, 1, rng, prompt_tokens=10, completion_tokens=5, total_tokens=15, cost_usd=0.001, cost_source="computed")
-    specs += [{"timestamp": now - timedelta(minutes=5), "status": "error", "duration_ms": 9000.0, "cost_source": "unpriced"}] * 20
+    specs = spread(
+        now, 400, 1, rng, prompt_tokens=10, completion_tokens=5, total_tokens=15, cost_usd=0.001, cost_source="computed"
+    )
+    specs += [
+        {"timestamp": now - timedelta(minutes=5), "status": "error", "duration_ms": 9000.0, "cost_source": "unpriced"}
+    ] * 20
     make_calls(specs)
     stats = queries.window_stats(now - timedelta(hours=1, minutes=1), now + timedelta(seconds=1))
     durations = [s["duration_ms"] for s in specs]
@@ -60,7 +70,11 @@ def test_long_windows_merge_rollups_within_two_percent():
     stats = queries.window_stats(since, now)
     assert stats["count"] == len(inside)
     assert stats["errors"] == sum(s["model"] == "b" for s in inside)
-    for got, want in zip((stats["duration_ms"][k] for k in ("p50", "p95", "p99")), independent_percentiles([s["duration_ms"] for s in inside]), strict=True):
+    for got, want in zip(
+        (stats["duration_ms"][k] for k in ("p50", "p95", "p99")),
+        independent_percentiles([s["duration_ms"] for s in inside]),
+        strict=True,
+    ):
         assert got == pytest.approx(want, rel=0.02)
     per_model = queries.grouped_stats(since, now, "model")
     assert list(per_model) == ["a", "b"]
@@ -71,7 +85,9 @@ def test_long_windows_merge_rollups_within_two_percent():
     assert queries.window_stats(since, now, {"model": "b", "function": "f"})["count"] == len(b)  # full grain
     whole, groups = queries.stats_with_groups(since, now, "model")
     assert groups == per_model
-    assert whole["count"] == stats["count"] and whole["duration_ms"]["p95"] == pytest.approx(stats["duration_ms"]["p95"], rel=1e-9)
+    assert whole["count"] == stats["count"] and whole["duration_ms"]["p95"] == pytest.approx(
+        stats["duration_ms"]["p95"], rel=1e-9
+    )
 
 
 def test_rollup_is_idempotent_and_picks_up_late_events():
@@ -81,7 +97,10 @@ def test_rollup_is_idempotent_and_picks_up_late_events():
     rollup.run()
     first = list(AiCallHourly.objects.order_by("grain", "hour").values_list("grain", "hour", "count", "duration_sum"))
     rollup.run()
-    assert list(AiCallHourly.objects.order_by("grain", "hour").values_list("grain", "hour", "count", "duration_sum")) == first
+    assert (
+        list(AiCallHourly.objects.order_by("grain", "hour").values_list("grain", "hour", "count", "duration_sum"))
+        == first
+    )
     make_calls([{"timestamp": old_hour + timedelta(minutes=30), "duration_ms": 1.0}])
     assert rollup.run()["hours"] == 1
     assert AiCallHourly.objects.get(hour=old_hour, grain="all").count == 11
@@ -89,7 +108,12 @@ def test_rollup_is_idempotent_and_picks_up_late_events():
 
 def test_stats_endpoint_shape(api_client):
     now = timezone.now()
-    make_calls([{"timestamp": now - timedelta(minutes=1), "model": model, "duration_ms": 100.0, "status": status} for model, status in [("x", "success"), ("x", "error"), ("y", "success")]])
+    make_calls(
+        [
+            {"timestamp": now - timedelta(minutes=1), "model": model, "duration_ms": 100.0, "status": status}
+            for model, status in [("x", "success"), ("x", "error"), ("y", "success")]
+        ]
+    )
     body = api_client("ailogs:read").get("/api/v1/ai-logs/stats/", {"window": "1h", "group_by": "model"}).json()
     assert (body["count"], body["errors"], body["window"]) == (3, 1, "1h")
     assert set(body["duration_ms"]) == {"avg", "p50", "p95", "p99"}
@@ -122,11 +146,35 @@ def test_list_filters_and_paginates(api_client):
 
 def test_dashboard_series_and_helpers():
     now = timezone.now()
-    make_calls([
-        {"timestamp": now - timedelta(minutes=10), "status": "error", "error_message": "rate limited", "input_hash": "a" * 64, "session_id": "s1", "actor_type": "user", "cost_usd": 1.0},
-        {"timestamp": now - timedelta(minutes=9), "status": "error", "error_message": "rate limited", "input_hash": "a" * 64, "session_id": "s2", "actor_type": "agent", "cost_usd": 2.0},
-        {"timestamp": now - timedelta(minutes=8), "status": "success", "input_hash": "b" * 64, "session_id": "s1", "actor_type": "agent"},
-    ])
+    make_calls(
+        [
+            {
+                "timestamp": now - timedelta(minutes=10),
+                "status": "error",
+                "error_message": "rate limited",
+                "input_hash": "a" * 64,
+                "session_id": "s1",
+                "actor_type": "user",
+                "cost_usd": 1.0,
+            },
+            {
+                "timestamp": now - timedelta(minutes=9),
+                "status": "error",
+                "error_message": "rate limited",
+                "input_hash": "a" * 64,
+                "session_id": "s2",
+                "actor_type": "agent",
+                "cost_usd": 2.0,
+            },
+            {
+                "timestamp": now - timedelta(minutes=8),
+                "status": "success",
+                "input_hash": "b" * 64,
+                "session_id": "s1",
+                "actor_type": "agent",
+            },
+        ]
+    )
     since, until = now - timedelta(hours=1), now
     assert queries.active_sessions(since, until) == 2
     assert queries.top_errors(since, until)[0]["count"] == 2

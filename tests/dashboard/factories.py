@@ -42,7 +42,7 @@ def insert_ai_calls(n: int = 40, minutes_ago: int = 30, seed: int = 7, at=None, 
             "total_tokens": prompt + completion,
             "cost_usd": round((prompt + completion) * 0.00001, 6),
             "cost_source": "computed",
-            "session_id": f"s{i % 7}",
+            "session_id": f"s{i % 7}-{i % 2}",  # sessions stay within one tenant
             "user_id": f"u{i % 5}",
             "tenant": "acme" if i % 2 else "globex",
             "error_message": "rate limited" if i % 10 == 0 else "",

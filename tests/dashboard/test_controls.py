@@ -38,7 +38,29 @@ def test_it_colours_changes_by_whether_they_are_good_news():
 def test_it_shortens_large_numbers_without_changing_them():
     from dashboard.formatting import number
 
-    assert [number(v) for v in (7, 9999, 23_300, 233_000, 25_100_000, 2_000_000_000)] == ["7", "9,999", "23.3k", "233.0k", "25.1M", "2.0B"]
+    assert [number(v) for v in (7, 9999, 23_300, 233_000, 25_100_000, 2_000_000_000)] == [
+        "7",
+        "9,999",
+        "23.3k",
+        "233.0k",
+        "25.1M",
+        "2.0B",
+    ]
     assert [number(v, "ms") for v in (664.66, 1790)] == ["664.7 ms", "1.79 s"]
     assert [number(v, "%") for v in (2.4, 99.861, 100)] == ["2.40 %", "99.861 %", "100.00 %"]
     assert number(49.754, "$") == "$49.75"
+
+
+def test_it_shows_no_arrow_for_a_change_that_rounds_to_zero():
+    from dashboard.formatting import card
+
+    steady = card("d", "DB round trip", 50.01, 50.0, "ms")
+    assert (steady["direction"], steady["trend"]) == ("", "flat")
+
+
+@pytest.mark.django_db
+def test_it_answers_404_for_an_unknown_tab_and_keeps_the_target_admin_reachable(client_for, alice):
+    client = client_for(alice)
+    assert client.get("/admin/dashboard/billing/").status_code == 404
+    assert client.get("/admin/dashboard/billing/data/").status_code == 404
+    assert client.get("/admin/dashboard/target/").status_code == 200

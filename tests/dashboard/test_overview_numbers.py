@@ -54,6 +54,8 @@ def test_it_filters_ai_figures_by_tenant(client_for, alice):
     acme = [c for c in calls if c["tenant"] == "acme"]
     shown = cards(client_for(alice), range="1h", tenant="acme")
     assert shown["ai_tokens"]["value"] == sum(c["total_tokens"] for c in acme)
+    assert shown["active_sessions"]["value"] == len({c["session_id"] for c in acme})
+    assert len({c["session_id"] for c in acme}) != len({c["session_id"] for c in calls})
 
 
 @needs("ailogs", "AiCall")
