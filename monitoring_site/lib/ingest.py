@@ -106,8 +106,8 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
             cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model))
         else:
             cursor.execute(
-                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {_on_conflict(model, key_field)}"
-            )  # noqa: S608
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {_on_conflict(model, key_field)}"  # noqa: S608
+            )
         return cursor.rowcount
 
 
