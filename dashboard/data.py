@@ -249,18 +249,12 @@ def _minutes_covered(bucket: datetime, window: Window) -> float:
 
 
 def route_summaries(window: Window, limit: int = 25) -> list[dict] | None:
-    """http_summary per route seen in the window, busiest first.
-
-    metrics.queries.routes() lists a route once per minute row (the model's default ordering
-    leaks into DISTINCT), so this lists distinct routes itself and calls http_summary per route."""
-    minutes = model("metrics", "RequestMinute")
-    if minutes is None:
+    """http_summary per route seen in the window, busiest first."""
+    if model("metrics", "RequestMinute") is None:
         return None
-    from metrics.queries import http_summary
+    from metrics.queries import routes
 
-    in_window = minutes.objects.filter(minute__gte=window.since, minute__lt=window.until).order_by()
-    busiest = in_window.values("route").annotate(n=Sum("count")).order_by("-n")[:limit]
-    return [{"route": row["route"], **http_summary(window.since, window.until, row["route"])} for row in busiest]
+    return routes(window.since, window.until, limit)
 
 
 # --- feedback ------------------------------------------------------------------------------------
