@@ -4,7 +4,7 @@ read-only. Each returns None while the model it reads does not exist (the app ha
 from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
-from django.db.models import Avg, Count, Func, IntegerField, Q, Sum
+from django.db.models import Avg, Case, Count, Func, IntegerField, Q, Sum, When
 
 from dashboard.models import RenderTiming
 from dashboard.ranges import Window
@@ -305,7 +305,9 @@ def firing_alerts(limit: int = 50) -> list | None:
     alert = model("alerts", "Alert")
     if alert is None:
         return None
-    return list(alert.objects.filter(state="firing").select_related("rule").order_by("-severity", "-fired_at")[:limit])
+    # Critical first: ordering by the severity text would put "warning" before "critical".
+    rank = Case(When(severity="critical", then=0), When(severity="warning", then=1), default=2)
+    return list(alert.objects.filter(state="firing").select_related("rule").order_by(rank, "-fired_at")[:limit])
 
 
 def mttr_minutes(since, until) -> float | None:
