@@ -1,32 +1,17 @@
 """Metric browser for the Admin role: read-only lists with filters and a streamed CSV export of
 exactly what the filters select (recorded as an audit event)."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 
 from metrics.models import MetricRollup, MetricSample, RequestMinute
 from monitoring_site.admin import ReadOnlyAdmin
+from monitoring_site.lib.csv_export import stream_csv
 from monitoring_site.models import AuditEvent
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Spreadsheet formula injection: text starting like a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 class WindowFilter(admin.SimpleListFilter):
@@ -87,27 +72,14 @@ class CsvExportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             ip_address=request.META.get("REMOTE_ADDR"),
             detail={"model": self.opts.label, "filters": dict(request.GET.items())},
         )
-        writer = csv.writer(_Echo())
-        rows = (
-            writer.writerow([neutralise(_cell(v)) for v in row])
-            for row in queryset.values_list(*self.export_fields).iterator(chunk_size=5_000)
-        )
-        response = StreamingHttpResponse(_with_header(writer, self.export_fields, rows), content_type="text/csv")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{self.opts.model_name}-{timezone.now():%Y%m%d-%H%M}.csv"'
-        )
-        return response
+        rows = ([_cell(v) for v in row] for row in queryset.values_list(*self.export_fields).iterator(chunk_size=5_000))
+        return stream_csv(self.export_fields, rows, f"{self.opts.model_name}-{timezone.now():%Y%m%d-%H%M}.csv")
 
 
 def _cell(value):
     if isinstance(value, dict):
         return ";".join(f"{k}={v}" for k, v in value.items())
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _with_header(writer, header, rows):
-    yield writer.writerow(header)
-    yield from rows
 
 
 @admin.register(MetricSample)

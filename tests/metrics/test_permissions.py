@@ -41,7 +41,7 @@ def test_the_csv_export_streams_the_filtered_rows_neutralises_formulas_and_is_au
 
 
 def test_formula_cells_get_a_leading_quote():
-    from metrics.admin import neutralise
+    from monitoring_site.lib.csv_export import neutralise
 
     assert [neutralise(v) for v in ("=1+1", "+cmd", "-2", "@x", "ok", -2.0)] == [
         "'=1+1",
