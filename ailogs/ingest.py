@@ -34,8 +34,12 @@ ERROR_MESSAGE_CHARS = 4000
 STRING_FIELDS = tuple(STRINGS.items())
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 NUMBER = (int, float)
-INF = math.inf
-MAX_INT = 2**31 - 1
+# Upper bounds: every stored value stays far below what its column and the sums over it can hold
+# (two 1.7e308 durations overflowed SUM() in PostgreSQL and broke stats until deleted; a total of
+# two 2**31-1 counts overflowed the integer column). Totals of 1e9 + 1e9 still fit an integer.
+MAX_DURATION_MS = 86_400_000  # one day
+MAX_COST_USD = 1_000_000
+MAX_TOKENS = 1_000_000_000
 
 
 class Invalid(Exception):
@@ -74,16 +78,18 @@ def _count(value) -> int:
         or (isinstance(value, float) and not value.is_integer())
     ):
         raise Invalid("A valid integer is required.")
-    if value < 0 or value > 2**31 - 1:
-        raise Invalid("Ensure this value is between 0 and 2147483647.")
+    if value < 0 or value > MAX_TOKENS:
+        raise Invalid(f"Ensure this value is between 0 and {MAX_TOKENS}.")
     return int(value)
 
 
-def _number(value) -> float:
+def _number(value, limit: float, unit: str = "") -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise Invalid("A valid number is required.")
     if value < 0:
         raise Invalid("Ensure this value is greater than or equal to 0.")
+    if value > limit:
+        raise Invalid(f"Ensure this value is less than or equal to {limit}{unit}.")
     return float(value)
 
 
@@ -168,17 +174,17 @@ def validate(item, context: Context) -> tuple[dict | None, dict]:
     duration = get("duration_ms")
     if duration is None:
         errors["duration_ms"] = ["This field is required."]
-    elif type(duration) in NUMBER and 0 <= duration < INF:
+    elif type(duration) in NUMBER and 0 <= duration <= MAX_DURATION_MS:
         row["duration_ms"] = float(duration)
     else:
-        row["duration_ms"] = _field(errors, "duration_ms", _number, duration)
+        row["duration_ms"] = _field(errors, "duration_ms", _number, duration, MAX_DURATION_MS, " (one day)")
     status = get("status") or Status.SUCCESS
     if status not in STATUSES:
         errors["status"] = [f'"{status}" is not a valid choice.']
     row["status"] = status
     for name in TOKEN_FIELDS:
         value = get(name)
-        row[name] = value if type(value) is int and 0 <= value <= MAX_INT else _field(errors, name, _count, value)
+        row[name] = value if type(value) is int and 0 <= value <= MAX_TOKENS else _field(errors, name, _count, value)
     row["event_id"] = _field(errors, "event_id", _event_id, get("event_id"))
     row["timestamp"] = _field(errors, "timestamp", _timestamp, get("timestamp"), context)
     metadata = get("metadata")
@@ -188,7 +194,7 @@ def validate(item, context: Context) -> tuple[dict | None, dict]:
         value = get(name)
         row[name] = value if type(value) is str else _field(errors, name, _text, value, 10**7)
     cost = get("cost_usd")
-    row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost)
+    row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost, MAX_COST_USD)
     if errors:
         return None, errors
     return _finish(row, item, context.book), {}
