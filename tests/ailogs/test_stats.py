@@ -189,3 +189,20 @@ def test_empty_windows_have_no_percentiles():
     now = timezone.now()
     stats = queries.window_stats(now - timedelta(days=7), now)
     assert stats["count"] == 0 and stats["duration_ms"]["p95"] is None and stats["error_rate"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"since": "bad"}, {"until": "tomorrow"}, {"status": "bogus"}, {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}],
+)
+def test_stats_and_list_reject_bad_filters_with_field_errors(api_client, params):
+    client = api_client("ailogs:read")
+    for url in ("/api/v1/ai-logs/stats/", "/api/v1/ai-logs/"):
+        response = client.get(url, params)
+        assert response.status_code == 400, url
+        assert set(response.json()) <= set(params) and response.json(), url
+
+
+def test_bad_status_error_lists_the_choices(api_client):
+    response = api_client("ailogs:read").get("/api/v1/ai-logs/", {"status": "bogus"})
+    assert response.json() == {"status": ['"bogus" is not a valid choice. Choose one of success, error, timeout.']}
