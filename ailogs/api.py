@@ -107,6 +107,8 @@ class AiLogStatsView(APIView):
             window_parameter(),
             OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
             *[OpenApiParameter(name, str) for name in queries.FILTERS],
+            OpenApiParameter("since", str, description="ISO 8601; narrows the window's start."),
+            OpenApiParameter("until", str, description="ISO 8601; narrows the window's end (default now)."),
         ],
         responses=WindowStatsSerializer,
     )
@@ -119,9 +121,15 @@ class AiLogStatsView(APIView):
         if group_by and group_by not in ("model", "function", "provider", "tenant"):
             raise ValidationError({"group_by": ["Choose one of model, function, provider, tenant."]})
         filters = _filters(params)
-        _bounds(params)
-        until = timezone.now()
-        since = until - WINDOWS[window]
+        asked_since, asked_until = _bounds(params)
+        now = timezone.now()
+        # The window counts back from now; since/until only narrow it (the SPEC's "same filters").
+        since, until = now - WINDOWS[window], now
+        if asked_since and asked_since > since:
+            since = asked_since
+        if asked_until and asked_until < until:
+            until = asked_until
+        since = min(since, until)  # entirely outside the window: an empty one, not a negative one
         body = {"window": window, "since": since, "until": until, "group_by": group_by}
         if not group_by:
             return Response({**body, **queries.window_stats(since, until, filters)})
