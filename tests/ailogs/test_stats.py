@@ -196,23 +196,40 @@ def test_stats_since_and_until_narrow_the_window_and_are_reported(api_client):
     make_calls([{"timestamp": now - timedelta(minutes=m)} for m in (5, 15, 25, 50)])
     client = api_client("ailogs:read")
     since, until = now - timedelta(minutes=30), now - timedelta(minutes=10)
-    body = client.get("/api/v1/ai-logs/stats/", {"window": "1h", "since": since.isoformat(), "until": until.isoformat()})
+    body = client.get(
+        "/api/v1/ai-logs/stats/", {"window": "1h", "since": since.isoformat(), "until": until.isoformat()}
+    )
     assert body.status_code == 200
     body = body.json()
     assert body["count"] == 2
-    assert (body["since"], body["until"]) == (since.isoformat().replace("+00:00", "Z"), until.isoformat().replace("+00:00", "Z"))
+    assert (body["since"], body["until"]) == (
+        since.isoformat().replace("+00:00", "Z"),
+        until.isoformat().replace("+00:00", "Z"),
+    )
     # since before the window start and until after now change nothing: the window bounds them
     wide = client.get(
         "/api/v1/ai-logs/stats/",
-        {"window": "1h", "since": (now - timedelta(days=3)).isoformat(), "until": (now + timedelta(days=1)).isoformat()},
+        {
+            "window": "1h",
+            "since": (now - timedelta(days=3)).isoformat(),
+            "until": (now + timedelta(days=1)).isoformat(),
+        },
     ).json()
     assert wide["count"] == 4
-    assert wide["since"] > (now - timedelta(hours=1, minutes=1)).isoformat() and wide["until"] < (now + timedelta(minutes=1)).isoformat()
+    assert (
+        wide["since"] > (now - timedelta(hours=1, minutes=1)).isoformat()
+        and wide["until"] < (now + timedelta(minutes=1)).isoformat()
+    )
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"since": "bad"}, {"until": "tomorrow"}, {"status": "bogus"}, {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}],
+    [
+        {"since": "bad"},
+        {"until": "tomorrow"},
+        {"status": "bogus"},
+        {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+    ],
 )
 def test_stats_and_list_reject_bad_filters_with_field_errors(api_client, params):
     client = api_client("ailogs:read")
