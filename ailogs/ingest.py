@@ -15,7 +15,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ailogs.models import METADATA_MAX_BYTES, OUTPUT_PREVIEW_CHARS, AiCall, CostSource, Status
+from ailogs.models import (
+    MAX_COST_USD,
+    MAX_DURATION_MS,
+    MAX_TOKENS,
+    METADATA_MAX_BYTES,
+    OUTPUT_PREVIEW_CHARS,
+    AiCall,
+    CostSource,
+    Status,
+)
 from ailogs.pricing import price_book
 from monitoring_site.lib.ingest import insert_new_rows
 
@@ -35,12 +44,9 @@ ERROR_MESSAGE_CHARS = 4000
 STRING_FIELDS = tuple(STRINGS.items())
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 NUMBER = (int, float)
-# Upper bounds: every stored value stays far below what its column and the sums over it can hold
-# (two 1.7e308 durations overflowed SUM() in PostgreSQL and broke stats until deleted; a total of
-# two 2**31-1 counts overflowed the integer column). Totals of 1e9 + 1e9 still fit an integer.
-MAX_DURATION_MS = 86_400_000  # one day
-MAX_COST_USD = 1_000_000
-MAX_TOKENS = 1_000_000_000
+# Upper bounds (ailogs.models): every stored value stays far below what its column and the sums
+# over it can hold (two 1.7e308 durations overflowed SUM() in PostgreSQL and broke stats until
+# deleted; a total of two 2**31-1 counts overflowed the integer column). 1e9 + 1e9 still fits.
 
 
 class Invalid(Exception):

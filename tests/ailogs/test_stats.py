@@ -242,3 +242,21 @@ def test_stats_and_list_reject_bad_filters_with_field_errors(api_client, params)
 def test_bad_status_error_lists_the_choices(api_client):
     response = api_client("ailogs:read").get("/api/v1/ai-logs/", {"status": "bogus"})
     assert response.json() == {"status": ['"bogus" is not a valid choice. Choose one of success, error, timeout.']}
+
+
+def test_rows_stored_before_the_bounds_cannot_break_stats_or_rollups(api_client):
+    """Two 1.7e308 durations / costs (stored before ingest bounded them) overflowed SUM(): 500s."""
+    now = timezone.now()
+    make_calls(
+        [{"timestamp": now - timedelta(minutes=m), "duration_ms": 1.7e308, "cost_usd": 1.7e308} for m in (1, 2)]
+        + [{"timestamp": now - timedelta(hours=3, minutes=m), "duration_ms": 1.7e308, "cost_usd": None} for m in (1, 2)]
+    )
+    assert rollup.run()["hours"] >= 1
+    client = api_client("ailogs:read")
+    for window in ("1h", "24h"):
+        response = client.get("/api/v1/ai-logs/stats/", {"window": window})
+        assert response.status_code == 200, window
+    body = response.json()
+    assert body["count"] == 4
+    assert body["cost_usd"] == 2_000_000  # capped at 1e6 each; the unpriced calls add nothing
+    assert body["duration_ms"]["avg"] == 86_400_000
