@@ -4,7 +4,7 @@ read-only. Each returns None while the model it reads does not exist (the app ha
 from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
-from django.db.models import Avg, Count, Func, IntegerField, Q, Sum
+from django.db.models import Avg, Case, Count, Func, IntegerField, Q, Sum, When
 
 from dashboard.models import RenderTiming
 from dashboard.ranges import Window
@@ -249,18 +249,12 @@ def _minutes_covered(bucket: datetime, window: Window) -> float:
 
 
 def route_summaries(window: Window, limit: int = 25) -> list[dict] | None:
-    """http_summary per route seen in the window, busiest first.
-
-    metrics.queries.routes() lists a route once per minute row (the model's default ordering
-    leaks into DISTINCT), so this lists distinct routes itself and calls http_summary per route."""
-    minutes = model("metrics", "RequestMinute")
-    if minutes is None:
+    """http_summary per route seen in the window, busiest first."""
+    if model("metrics", "RequestMinute") is None:
         return None
-    from metrics.queries import http_summary
+    from metrics.queries import routes
 
-    in_window = minutes.objects.filter(minute__gte=window.since, minute__lt=window.until).order_by()
-    busiest = in_window.values("route").annotate(n=Sum("count")).order_by("-n")[:limit]
-    return [{"route": row["route"], **http_summary(window.since, window.until, row["route"])} for row in busiest]
+    return routes(window.since, window.until, limit)
 
 
 # --- feedback ------------------------------------------------------------------------------------
@@ -311,7 +305,9 @@ def firing_alerts(limit: int = 50) -> list | None:
     alert = model("alerts", "Alert")
     if alert is None:
         return None
-    return list(alert.objects.filter(state="firing").select_related("rule").order_by("-severity", "-fired_at")[:limit])
+    # Critical first: ordering by the severity text would put "warning" before "critical".
+    rank = Case(When(severity="critical", then=0), When(severity="warning", then=1), default=2)
+    return list(alert.objects.filter(state="firing").select_related("rule").order_by(rank, "-fired_at")[:limit])
 
 
 def mttr_minutes(since, until) -> float | None:

@@ -10,6 +10,8 @@ import ipaddress
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,8 +20,11 @@ from rest_framework.views import APIView
 from feedback import ratelimit, spam
 from feedback.models import Feedback, FeedbackSite
 from feedback.parsers import FeedbackJSONParser
-from feedback.serializers import FeedbackInSerializer
+from feedback.serializers import FeedbackInSerializer, FeedbackOutSerializer
 from monitoring_site.api import error
+from monitoring_site.api_keys import ApiKeyAuthentication
+from monitoring_site.models import ApiKey
+from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
 
 class Forbidden(Exception):
@@ -75,11 +80,51 @@ def _create(request, site, data: dict, reason: str) -> Feedback:
     )
 
 
+class FeedbackPagination(CursorPagination):
+    ordering = "-created_at"
+    page_size = 100
+
+
+FILTERS = {"status": Feedback.Status, "category": Feedback.Category, "priority": Feedback.Priority}
+
+
+def _list_feedback(request):
+    """GET for `feedback:read` keys and Admin/Moderator sessions: feedback newest first, spam
+    only when asked for with ?status=spam; filters status, category, priority, site (name)."""
+    items = Feedback.objects.select_related("site", "assignee")
+    errors = {}
+    for name, choices in FILTERS.items():
+        value = request.query_params.get(name)
+        if value is None:
+            continue
+        if value not in choices.values:
+            errors[name] = [f"Choose one of {', '.join(choices.values)}."]
+        items = items.filter(**{name: value})
+    if errors:
+        return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+    if "status" not in request.query_params:
+        items = items.exclude(status=Feedback.Status.SPAM)
+    if site := request.query_params.get("site"):
+        items = items.filter(site__name=site)
+    paginator = FeedbackPagination()
+    page = paginator.paginate_queryset(items, request)
+    return paginator.get_paginated_response(FeedbackOutSerializer(page, many=True).data)
+
+
+def _may_read(request) -> bool:
+    if isinstance(request.auth, ApiKey):
+        if "feedback:read" not in request.auth.scopes:
+            raise PermissionDenied("API key lacks the scope 'feedback:read'.")
+        return True
+    return request.user.is_staff and has_role(request.user, ADMIN, MODERATOR) and "site_key" not in request.query_params
+
+
 class FeedbackView(APIView):
-    """GET: a render token for the widget. POST: submit feedback (201 even for trapped bots)."""
+    """GET: a render token for the widget, or (feedback:read key, Admin/Moderator session) the
+    feedback list. POST: submit feedback (201 even for trapped bots)."""
 
     # APIView is csrf_exempt; SessionAuthentication re-applies CSRF to cookie-authenticated posts.
-    authentication_classes = [SessionAuthentication]
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]
     throttle_classes: list = []
     parser_classes = [FeedbackJSONParser]
@@ -91,6 +136,8 @@ class FeedbackView(APIView):
         auth=[],
     )
     def get(self, request):
+        if _may_read(request):
+            return _list_feedback(request)
         try:
             site = _site_for(request, request.query_params.get("site_key", ""))
         except Forbidden as exc:
@@ -107,6 +154,8 @@ class FeedbackView(APIView):
         auth=[],
     )
     def post(self, request):
+        if isinstance(request.auth, ApiKey):
+            return error("Feedback is posted with a site key, not a service API key.", status.HTTP_403_FORBIDDEN)
         data = request.data if isinstance(request.data, dict) else {}
         try:
             site = _site_for(request, str(data.get("site_key") or ""))

@@ -6,6 +6,7 @@ against the one site its key names (feedback.api), because a script can forge Or
 """
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from feedback.models import FeedbackSite
 
@@ -18,5 +19,10 @@ def allow_site_origins(sender, request, **kwargs) -> bool:
     origin = request.headers.get("Origin", "")
     if not origin or not _is_widget_path(request):
         return False
-    sites = FeedbackSite.objects.filter(is_active=True).only("allowed_origins")
+    try:
+        sites = list(FeedbackSite.objects.filter(is_active=True).only("allowed_origins"))
+    except DatabaseError:
+        # No CORS headers; the view itself then answers 503 + Retry-After (a 500 from inside the
+        # CORS middleware would be the only 500 of a database outage).
+        return False
     return any(site.allows_origin(origin) for site in sites)

@@ -63,3 +63,30 @@ class FeedbackInSerializer(serializers.Serializer):
         if len(json.dumps(value)) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
         return value
+
+
+class FeedbackOutSerializer(serializers.ModelSerializer):
+    """What `feedback:read` keys and staff see; internal notes and client addresses stay out."""
+
+    site = serializers.CharField(source="site.name", default=None)
+    user_id = serializers.CharField(source="external_user_id")
+    assignee = serializers.CharField(source="assignee.username", default=None)
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "id",
+            "site",
+            "message",
+            "category",
+            "priority",
+            "status",
+            "email",
+            "page_url",
+            "user_id",
+            "trace_id",
+            "metadata",
+            "assignee",
+            "created_at",
+            "updated_at",
+        ]

@@ -1,12 +1,12 @@
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics import ingest, stats
 from metrics.windows import parse_window
+from monitoring_site.api import batch_items, ingest_response
 from monitoring_site.schema import ingest_schema, window_parameter
 
 TAG_PREFIX = "tag."
@@ -20,17 +20,11 @@ class MetricIngestView(APIView):
 
     @ingest_schema
     def post(self, request):
-        items = request.data if isinstance(request.data, list) else [request.data]
-        if not items:
-            return Response({"non_field_errors": ["Send one sample or a non-empty list."]}, status=400)
-        if len(items) > ingest.MAX_BATCH:
-            return Response({"non_field_errors": [f"At most {ingest.MAX_BATCH:,} samples per request."]}, status=400)
-        rows, errors = ingest.validate_batch(items)
-        if not rows:
-            return Response({"accepted": 0, "duplicates": 0, "errors": errors}, status=400)
-        accepted = ingest.store(rows)
-        body = {"accepted": accepted, "duplicates": len(rows) - accepted, "errors": errors}
-        return Response(body, status=status.HTTP_207_MULTI_STATUS if errors else status.HTTP_201_CREATED)
+        items = batch_items(request.data, ingest.MAX_BATCH, "sample")
+        with ingest.gc_paused():
+            rows, errors = ingest.validate_batch(items)
+            accepted = ingest.store(rows) if rows else 0
+        return ingest_response(len(items), accepted, errors)
 
 
 class MetricSummaryView(APIView):

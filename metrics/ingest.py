@@ -1,9 +1,11 @@
 """Lean hand validation of incoming samples (a ModelSerializer costs ~80x more per item,
 docs/performance.md) and the bulk store through monitoring_site.lib.ingest."""
 
+import gc
 import math
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -163,6 +165,23 @@ def validate_batch(items: list) -> tuple[list[dict], list[dict]]:
         except Invalid as exc:
             errors.append({"index": index, "errors": exc.errors})
     return rows, errors
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector for one batch.
+
+    A 1,000-item batch allocates thousands of dicts, which triggers collections that walk every
+    live object of the process: measured at about two thirds of the validation time. Nothing here
+    creates reference cycles, and collection resumes right after the batch.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def store(rows: list[dict]) -> int:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 
 class MonitoringAdminSite(admin.AdminSite):
@@ -17,3 +18,11 @@ class MonitoringAdminSite(admin.AdminSite):
         from dashboard.views import page
 
         return page(self, request, "overview")
+
+    def app_index(self, request, app_label, extra_context=None):
+        """403, not Django's 404, for an app that exists but none of whose pages the user may see:
+        a Moderator opening /admin/ailogs/ is refused, not told it does not exist."""
+        registered = {model._meta.app_label for model in self._registry}
+        if app_label in registered and not self.get_app_list(request, app_label):
+            raise PermissionDenied
+        return super().app_index(request, app_label, extra_context)

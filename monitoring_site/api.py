@@ -38,3 +38,21 @@ def error(message: str, status_code: int, **headers) -> Response:
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+def batch_items(data, max_items: int, noun: str) -> list:
+    """The items of a one-or-many ingest body; a 400 for an empty or oversized batch."""
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise exceptions.ParseError(f"Send one {noun} object or a non-empty list of them.")
+    if len(items) > max_items:
+        raise exceptions.ParseError(f"At most {max_items} {noun}s per request; got {len(items)}.")
+    return items
+
+
+def ingest_response(total: int, accepted: int, errors: list) -> Response:
+    """SPEC's ingest answer: 201 when nothing was invalid, 207 when some were, 400 when all were."""
+    body = {"accepted": accepted, "duplicates": total - len(errors) - accepted, "errors": errors}
+    if not errors:
+        return Response(body, status=status.HTTP_201_CREATED)
+    return Response(body, status=status.HTTP_207_MULTI_STATUS if len(errors) < total else status.HTTP_400_BAD_REQUEST)

@@ -81,7 +81,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _, raw = header.partition(" ")
-        if scheme != self.keyword:
+        if scheme.lower() != self.keyword.lower():  # RFC 9110: the scheme is case-insensitive
             return None
         key = lookup_key(raw.strip())
         if key is None:
@@ -145,6 +145,10 @@ class HasScope(permissions.BasePermission):
         method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
         scope = scopes.get(method)
         if scope is None:
+            if request.method.lower() not in getattr(view, "http_method_names", ()) or not hasattr(
+                view, request.method.lower()
+            ):
+                raise exceptions.MethodNotAllowed(request.method)
             return False
         if isinstance(request.auth, ApiKey):
             if scope not in request.auth.scopes:

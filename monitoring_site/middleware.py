@@ -62,12 +62,15 @@ class ContentSecurityPolicyMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 before reading a body whose declared length is over API_MAX_BODY_BYTES."""
+    """Answer 413 before reading a body whose declared length is over API_MAX_BODY_BYTES, and
+    400 for a NUL character in the query string (no database column can store it)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            return JsonResponse({"detail": "Query parameters must not contain NUL (%00) characters."}, status=400)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

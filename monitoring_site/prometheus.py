@@ -6,20 +6,44 @@ at scrape time keeps them right however many web processes there are.
 """
 
 import hmac
+import logging
 import os
 
 from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+logger = logging.getLogger(__name__)
 app_registry = CollectorRegistry(auto_describe=False)
 
 
-def register(collector) -> None:
-    try:
-        app_registry.register(collector)
-    except ValueError:  # already registered (ready() ran twice in tests)
-        pass
+class _Guarded:
+    """Skip a collector that fails (say, the database is down) so /metrics still answers with
+    everything else, process and request metrics included."""
+
+    def __init__(self, collector) -> None:
+        self.collector = collector
+
+    def collect(self):
+        try:
+            families = list(self.collector.collect())
+        except Exception:
+            logger.warning("metrics collector %s failed; skipped", type(self.collector).__name__, exc_info=True)
+            return []
+        return families
+
+
+_registered: set[type] = set()
+
+
+def register(collector) -> "_Guarded | None":
+    """Add a collector to /metrics; return its guarded wrapper (None if its type is already in)."""
+    if type(collector) in _registered:  # ready() ran twice (tests)
+        return None
+    _registered.add(type(collector))
+    guarded = _Guarded(collector)
+    app_registry.register(guarded)
+    return guarded
 
 
 def _process_registry() -> CollectorRegistry:

@@ -105,9 +105,8 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         if key_model is not None:
             cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model))
         else:
-            cursor.execute(
-                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {_on_conflict(model, key_field)}"
-            )  # noqa: S608
+            conflict = _on_conflict(model, key_field)
+            cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
         return cursor.rowcount
 
 

@@ -24,6 +24,10 @@ class Command(BaseCommand):
             )
         if not name.strip():
             raise CommandError("NAME must not be empty.")
+        if expires_days is not None and expires_days < 1:
+            raise CommandError("--expires-days must be 1 or more (omit it for a key that does not expire).")
+        if rate_limit is not None and rate_limit < 1:
+            raise CommandError("--rate-limit must be 1 or more requests per minute.")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         key, raw = ApiKey.issue(name.strip(), wanted, expires_at=expires_at, rate_limit_per_minute=rate_limit)
         AuditEvent.objects.create(
