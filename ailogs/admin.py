@@ -1,4 +1,9 @@
+import copy
+
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest, QueryDict
 from django.urls import path
 
 from ailogs.export import csv_response
@@ -64,11 +69,19 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def export_view(self, request):
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request)
+        except IncorrectLookupParameters as exc:
+            # The changelist redirects to ?e=1 on these; a download link has nowhere to redirect,
+            # so say which parameters are wrong instead of the former 500.
+            bad = ", ".join(self._bad_parameters(request)) or ", ".join(request.GET)
+            return HttpResponseBadRequest(
+                f"Unknown or invalid filter parameter(s): {bad}. Use the filters of the AI calls list "
+                f"(its URL's query string works here). Detail: {exc}",
+                content_type="text/plain; charset=utf-8",
+            )
         AuditEvent.objects.create(
             kind=AuditEvent.Kind.EXPORT,
             actor=request.user,
@@ -77,6 +90,19 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             detail={"what": "ai calls", "filters": request.GET.dict()},
         )
         return csv_response(queryset)
+
+    def _bad_parameters(self, request) -> list[str]:
+        """The query parameters the changelist rejects when given alone."""
+        bad = []
+        for name, values in request.GET.lists():
+            alone = copy.copy(request)
+            alone.GET = QueryDict(mutable=True)
+            alone.GET.setlist(name, values)
+            try:
+                self.get_changelist_instance(alone).get_queryset(alone)
+            except IncorrectLookupParameters:
+                bad.append(name)
+        return bad
 
 
 @admin.register(AiCallHourly)

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from ailogs import queries
 from ailogs.ingest import ingest
-from ailogs.models import AiCall
+from ailogs.models import AiCall, Status
 from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
 from monitoring_site.schema import IngestResultSerializer, window_parameter
 
@@ -39,8 +39,23 @@ def _moment(params, name: str) -> datetime | None:
     return parsed if parsed.tzinfo else timezone.make_aware(parsed, timezone.utc)
 
 
+STATUS_CHOICES = ", ".join(Status.values)
+
+
 def _filters(params) -> dict:
-    return {name: params[name] for name in queries.FILTERS if params.get(name)}
+    """The SPEC filters given in the query; a value that can match nothing is a 400, never an empty 200."""
+    filters = {name: params[name] for name in queries.FILTERS if params.get(name)}
+    status = filters.get("status")
+    if status is not None and status not in Status.values:
+        raise ValidationError({"status": [f'"{status}" is not a valid choice. Choose one of {STATUS_CHOICES}.']})
+    return filters
+
+
+def _bounds(params) -> tuple[datetime | None, datetime | None]:
+    since, until = _moment(params, "since"), _moment(params, "until")
+    if since and until and since >= until:
+        raise ValidationError({"until": ["Must be later than since."]})
+    return since, until
 
 
 @extend_schema(
@@ -59,7 +74,7 @@ class AiLogsView(ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         qs = queries.filtered(AiCall.objects.all(), _filters(params))
-        since, until = _moment(params, "since"), _moment(params, "until")
+        since, until = _bounds(params)
         if since:
             qs = qs.filter(timestamp__gte=since)
         if until:
@@ -92,6 +107,8 @@ class AiLogStatsView(APIView):
             window_parameter(),
             OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
             *[OpenApiParameter(name, str) for name in queries.FILTERS],
+            OpenApiParameter("since", str, description="ISO 8601; narrows the window's start."),
+            OpenApiParameter("until", str, description="ISO 8601; narrows the window's end (default now)."),
         ],
         responses=WindowStatsSerializer,
     )
@@ -103,9 +120,16 @@ class AiLogStatsView(APIView):
         group_by = params.get("group_by") or None
         if group_by and group_by not in ("model", "function", "provider", "tenant"):
             raise ValidationError({"group_by": ["Choose one of model, function, provider, tenant."]})
-        until = timezone.now()
-        since = until - WINDOWS[window]
         filters = _filters(params)
+        asked_since, asked_until = _bounds(params)
+        now = timezone.now()
+        # The window counts back from now; since/until only narrow it (the SPEC's "same filters").
+        since, until = now - WINDOWS[window], now
+        if asked_since and asked_since > since:
+            since = asked_since
+        if asked_until and asked_until < until:
+            until = asked_until
+        since = min(since, until)  # entirely outside the window: an empty one, not a negative one
         body = {"window": window, "since": since, "until": until, "group_by": group_by}
         if not group_by:
             return Response({**body, **queries.window_stats(since, until, filters)})

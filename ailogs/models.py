@@ -4,11 +4,24 @@ import fnmatch
 from datetime import date
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 OUTPUT_PREVIEW_CHARS = 500
 METADATA_MAX_BYTES = 8 * 1024
+# Upper bounds enforced at ingest (ailogs.ingest) and applied again inside every SUM (capped_sum),
+# so that no stored row, including one stored before the bounds existed, can overflow a sum.
+MAX_DURATION_MS = 86_400_000  # one day
+MAX_COST_USD = 1_000_000
+MAX_TOKENS = 1_000_000_000
+
+
+def capped_sum(field: str, cap: float) -> Sum:
+    """SUM(LEAST(COALESCE(field, 0), cap)): two 1.7e308 values otherwise overflow SUM() in
+    PostgreSQL ("value out of range") and turn every stats read into a 500. COALESCE first:
+    PostgreSQL's LEAST ignores NULL, and an unpriced call must add 0, not the cap."""
+    return Sum(Least(Coalesce(field, Value(0.0)), Value(float(cap))))
 
 
 class Status(models.TextChoices):

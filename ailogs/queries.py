@@ -6,6 +6,7 @@ rows for the partial hours at both ends, so a 24 h window over millions of calls
 thousand rollup rows instead (percentiles then within 1 % of the exact value).
 """
 
+import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from django.db.models import Count, IntegerField, Max, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncHour
 
-from ailogs.models import AiCall, AiCallHourly, CostSource, Status
+from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, CostSource, Status, capped_sum
 from ailogs.rollup import ceil_hour, floor_hour, histograms_by, rolled_through
 from monitoring_site.lib.histogram import LogHistogram
 from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
@@ -69,10 +70,10 @@ class Totals:
             "errors": self.errors,
             "error_rate": round(100.0 * self.errors / self.count, 4) if self.count else 0.0,
             "duration_ms": {
-                "avg": _round(self.duration_sum / self.count if self.count else None),
-                "p50": _round(p50),
-                "p95": _round(p95),
-                "p99": _round(p99),
+                "avg": _duration(self.duration_sum / self.count if self.count else None),
+                "p50": _duration(p50),
+                "p95": _duration(p95),
+                "p99": _duration(p99),
             },
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -84,6 +85,14 @@ class Totals:
 
 def _round(value):
     return None if value is None else round(value, 3)
+
+
+def _duration(value):
+    """Durations are capped like the sums: a row stored before ingest bounded duration_ms would
+    otherwise give inf/NaN percentiles, which JSON cannot carry (a 500)."""
+    if value is None:
+        return None
+    return _round(value) if math.isfinite(value) and value <= MAX_DURATION_MS else float(MAX_DURATION_MS)
 
 
 def filtered(queryset, filters: dict | None):
@@ -153,9 +162,9 @@ def _add_raw(totals: dict, raw, dims: tuple) -> None:
         pt=Sum("prompt_tokens"),
         ct=Sum("completion_tokens"),
         tt=Sum("total_tokens"),
-        cost=Sum("cost_usd"),
+        cost=capped_sum("cost_usd", MAX_COST_USD),
         unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
-        dur=Sum("duration_ms"),
+        dur=capped_sum("duration_ms", MAX_DURATION_MS),
     )
     for r in rows:
         totals[tuple(r[d] for d in dims)].add(
@@ -296,7 +305,7 @@ def cost_by_actor_type(since: datetime, until: datetime) -> dict[str, float]:
         AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until)
         .order_by()
         .values("actor_type")
-        .annotate(cost=Sum("cost_usd"))
+        .annotate(cost=capped_sum("cost_usd", MAX_COST_USD))
     )
     return {r["actor_type"]: round(r["cost"] or 0.0, 6) for r in rows}
 

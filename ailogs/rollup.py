@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from ailogs.models import AiCall, AiCallHourly, CostSource, RollupState
+from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, CostSource, RollupState, capped_sum
 from monitoring_site.lib.histogram import _LOG_GAMMA, _MIN_MAGNITUDE, LogHistogram
 
 KEYS = ("model", "function", "provider", "tenant", "status")
@@ -79,9 +79,9 @@ def rebuild_hour(hour: datetime) -> int:
         s_prompt_tokens=Sum("prompt_tokens"),
         s_completion_tokens=Sum("completion_tokens"),
         s_total_tokens=Sum("total_tokens"),
-        s_cost_usd=Sum("cost_usd"),
+        s_cost_usd=capped_sum("cost_usd", MAX_COST_USD),
         s_unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
-        s_duration_sum=Sum("duration_ms"),
+        s_duration_sum=capped_sum("duration_ms", MAX_DURATION_MS),
     )
     rows = [row for grain, dims in GRAINS.items() for row in _grain_rows(hour, grain, dims, sums, histograms)]
     with transaction.atomic():  # readers see the old hour or the new one, never a gap

@@ -43,12 +43,12 @@ class AiCallEventSerializer(serializers.Serializer):
     provider = serializers.CharField(max_length=50, required=False)
     model = serializers.CharField(max_length=100, required=False)
     status = serializers.ChoiceField(["success", "error", "timeout"], default="success")
-    duration_ms = serializers.FloatField(min_value=0)
-    prompt_tokens = serializers.IntegerField(min_value=0, required=False)
-    completion_tokens = serializers.IntegerField(min_value=0, required=False)
-    total_tokens = serializers.IntegerField(min_value=0, required=False)
+    duration_ms = serializers.FloatField(min_value=0, max_value=86_400_000, help_text="At most one day.")
+    prompt_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
+    completion_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
+    total_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
     cost_usd = serializers.FloatField(
-        min_value=0, required=False, help_text="Computed from the price table when absent."
+        min_value=0, max_value=1_000_000, required=False, help_text="Computed from the price table when absent."
     )
     input = serializers.JSONField(required=False, help_text="SHA-256 hashed on arrival, never stored.")
     input_hash = serializers.CharField(min_length=64, max_length=64, required=False)

@@ -220,6 +220,46 @@ def raw_single_insert_rate(connections: int = 2, seconds: float = 5.0) -> float:
     return sum(done) / seconds
 
 
+class AsyncCommitGunicorn(common.Gunicorn):
+    """The same server with AILOGS_SYNCHRONOUS_COMMIT = False, from a settings module written to a
+    temp dir (until the setting is read from the environment in monitoring_site/settings.py)."""
+
+    def __init__(self, name: str, port: int) -> None:
+        import tempfile
+
+        self.dir = tempfile.TemporaryDirectory()
+        with open(os.path.join(self.dir.name, "ailogs_bench_async.py"), "w") as f:
+            f.write("from monitoring_site.settings import *  # noqa\nAILOGS_SYNCHRONOUS_COMMIT = False\n")
+        saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
+        os.environ["PYTHONPATH"] = self.dir.name + os.pathsep + str(common.ROOT)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "ailogs_bench_async"
+        try:
+            super().__init__(name, port)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        self.dir.cleanup()
+
+
+def single_sync_vs_async(key: str, rounds: int, seconds: float) -> list[tuple[str, dict]]:
+    """wrk single events, alternating synchronous and asynchronous commit (same load, interleaved)."""
+    results = []
+    for _ in range(rounds):
+        for label, server in (("sync commit", common.Gunicorn), ("async commit", AsyncCommitGunicorn)):
+            with server(DB, PORT):
+                wrk_single(key, 2)  # warm-up: connections, key and price caches
+                result = wrk_single(key, seconds)
+            if result:
+                results.append((label, result))
+    return results
+
+
 TEMPLATE = batch_template()
 
 
@@ -256,6 +296,10 @@ def main() -> None:
     if by_wrk:
         print(
             f"single event with wrk -t1 -c16: {by_wrk['rps']:.0f} req/s, p50 {by_wrk['p50_ms']:.1f} ms, p99 {by_wrk['p99_ms']:.1f} ms, {by_wrk['statuses']}"
+        )
+    for label, r in single_sync_vs_async(key, int(os.environ.get("AILOGS_BENCH_AB_ROUNDS", "2")), SECONDS):
+        print(
+            f"single event, wrk -t1 -c16, {label}: {r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {r['statuses']}"
         )
     print(
         f"database floor: one-row autocommit INSERT via psycopg, median {raw_single_insert_ms():.2f} ms; 2 clients: {raw_single_insert_rate():.0f} INSERTs/s"

@@ -102,3 +102,21 @@ def test_admins_edit_prices(client_for, alice):
     )
     assert response.status_code == 302
     assert ModelPrice.objects.get().pattern == "acme-1*"
+
+
+@pytest.mark.parametrize(
+    "params", [{"format": "csv"}, {"foo": "1"}, {"timestamp__gte": "bad"}, {"duration_ms__lt": "fast"}]
+)
+def test_export_answers_400_on_unknown_or_invalid_parameters(client_for, alice, calls, params):
+    response = client_for(alice).get(f"{LIST}export/", params)
+    assert response.status_code == 400
+    assert next(iter(params)) in response.content.decode()
+    assert not AuditEvent.objects.filter(kind="export").exists()
+
+
+def test_export_keeps_the_changelist_parameters(client_for, alice, calls):
+    params = {"status__exact": "success", "o": "1", "q": "t-2", "timestamp__gte": "2000-01-01"}
+    response = client_for(alice).get(f"{LIST}export/", params)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2 and rows[1][-1] == "t-2"

@@ -137,3 +137,33 @@ def test_it_rejects_an_overflowing_number(writer):
     response = writer.post(URL, body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["errors"] == {"duration_ms": ["A valid number is required."]}
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"duration_ms": 1.7e308}, "Ensure this value is less than or equal to 86400000 (one day)."),
+        ({"duration_ms": 86_400_000.5}, "Ensure this value is less than or equal to 86400000 (one day)."),
+        ({"cost_usd": 1.7e308}, "Ensure this value is less than or equal to 1000000."),
+        ({"prompt_tokens": 1_000_000_001}, "Ensure this value is between 0 and 1000000000."),
+        ({"completion_tokens": 2147483647}, "Ensure this value is between 0 and 1000000000."),
+        ({"total_tokens": 2**40}, "Ensure this value is between 0 and 1000000000."),
+    ],
+)
+def test_it_bounds_every_number_so_sums_cannot_overflow(writer, bad, message):
+    response = writer.post(URL, [event(**bad)], format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["errors"] == {next(iter(bad)): [message]}
+    assert AiCall.objects.count() == 0
+
+
+def test_it_stores_the_largest_accepted_numbers_and_their_total(writer):
+    big = {"duration_ms": 86_400_000, "cost_usd": 1_000_000, "prompt_tokens": 10**9, "completion_tokens": 10**9}
+    response = writer.post(URL, [event(**big), event(**big)], format="json")
+    assert response.status_code == 201
+    assert AiCall.objects.filter(total_tokens=2 * 10**9).count() == 2
+    from ailogs.queries import window_stats
+
+    now = timezone.now()
+    totals = window_stats(now - timedelta(hours=1), now + timedelta(minutes=1))
+    assert totals["total_tokens"] == 4 * 10**9 and totals["cost_usd"] == 2_000_000

@@ -189,3 +189,74 @@ def test_empty_windows_have_no_percentiles():
     now = timezone.now()
     stats = queries.window_stats(now - timedelta(days=7), now)
     assert stats["count"] == 0 and stats["duration_ms"]["p95"] is None and stats["error_rate"] == 0.0
+
+
+def test_stats_since_and_until_narrow_the_window_and_are_reported(api_client):
+    now = timezone.now()
+    make_calls([{"timestamp": now - timedelta(minutes=m)} for m in (5, 15, 25, 50)])
+    client = api_client("ailogs:read")
+    since, until = now - timedelta(minutes=30), now - timedelta(minutes=10)
+    body = client.get(
+        "/api/v1/ai-logs/stats/", {"window": "1h", "since": since.isoformat(), "until": until.isoformat()}
+    )
+    assert body.status_code == 200
+    body = body.json()
+    assert body["count"] == 2
+    assert (body["since"], body["until"]) == (
+        since.isoformat().replace("+00:00", "Z"),
+        until.isoformat().replace("+00:00", "Z"),
+    )
+    # since before the window start and until after now change nothing: the window bounds them
+    wide = client.get(
+        "/api/v1/ai-logs/stats/",
+        {
+            "window": "1h",
+            "since": (now - timedelta(days=3)).isoformat(),
+            "until": (now + timedelta(days=1)).isoformat(),
+        },
+    ).json()
+    assert wide["count"] == 4
+    assert (
+        wide["since"] > (now - timedelta(hours=1, minutes=1)).isoformat()
+        and wide["until"] < (now + timedelta(minutes=1)).isoformat()
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "bad"},
+        {"until": "tomorrow"},
+        {"status": "bogus"},
+        {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+    ],
+)
+def test_stats_and_list_reject_bad_filters_with_field_errors(api_client, params):
+    client = api_client("ailogs:read")
+    for url in ("/api/v1/ai-logs/stats/", "/api/v1/ai-logs/"):
+        response = client.get(url, params)
+        assert response.status_code == 400, url
+        assert set(response.json()) <= set(params) and response.json(), url
+
+
+def test_bad_status_error_lists_the_choices(api_client):
+    response = api_client("ailogs:read").get("/api/v1/ai-logs/", {"status": "bogus"})
+    assert response.json() == {"status": ['"bogus" is not a valid choice. Choose one of success, error, timeout.']}
+
+
+def test_rows_stored_before_the_bounds_cannot_break_stats_or_rollups(api_client):
+    """Two 1.7e308 durations / costs (stored before ingest bounded them) overflowed SUM(): 500s."""
+    now = timezone.now()
+    make_calls(
+        [{"timestamp": now - timedelta(minutes=m), "duration_ms": 1.7e308, "cost_usd": 1.7e308} for m in (1, 2)]
+        + [{"timestamp": now - timedelta(hours=3, minutes=m), "duration_ms": 1.7e308, "cost_usd": None} for m in (1, 2)]
+    )
+    assert rollup.run()["hours"] >= 1
+    client = api_client("ailogs:read")
+    for window in ("1h", "24h"):
+        response = client.get("/api/v1/ai-logs/stats/", {"window": window})
+        assert response.status_code == 200, window
+    body = response.json()
+    assert body["count"] == 4
+    assert body["cost_usd"] == 2_000_000  # capped at 1e6 each; the unpriced calls add nothing
+    assert body["duration_ms"]["avg"] == 86_400_000
