@@ -6,7 +6,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
@@ -17,6 +16,7 @@ from ailogs import queries
 from ailogs.ingest import ingest
 from ailogs.models import AiCall, Status
 from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
+from monitoring_site.api import batch_items, ingest_response
 from monitoring_site.schema import IngestResultSerializer, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -87,16 +87,9 @@ class AiLogsView(ListAPIView):
         description="One event object or a list of up to 1,000. Valid events are stored even when others fail (207).",
     )
     def post(self, request):
-        items = request.data if isinstance(request.data, list) else [request.data]
-        if not items:
-            return Response({"detail": "Send one event object or a non-empty list of them."}, status=400)
-        if len(items) > settings.AILOGS_MAX_BATCH:
-            return Response({"detail": f"At most {settings.AILOGS_MAX_BATCH} events per request."}, status=400)
+        items = batch_items(request.data, settings.AILOGS_MAX_BATCH, "event")
         body = ingest(items)
-        if not body["errors"]:
-            return Response(body, status=status.HTTP_201_CREATED)
-        valid = len(items) - len(body["errors"])
-        return Response(body, status=status.HTTP_207_MULTI_STATUS if valid else status.HTTP_400_BAD_REQUEST)
+        return ingest_response(len(items), body["accepted"], body["errors"])
 
 
 class AiLogStatsView(APIView):

@@ -247,7 +247,7 @@ def _store(rows: list[dict]) -> int:
     price of losing the last fraction of a second of acknowledged events if PostgreSQL itself
     crashes (never corruption; a web-process crash loses nothing).
     """
-    if getattr(settings, "AILOGS_SYNCHRONOUS_COMMIT", True) or connection.vendor != "postgresql":
+    if settings.AILOGS_SYNCHRONOUS_COMMIT or connection.vendor != "postgresql":
         return insert_new_rows(AiCall, rows)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")  # this transaction only

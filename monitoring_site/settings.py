@@ -317,6 +317,9 @@ AILOGS_PRICE_CACHE_SECONDS = env.int("AILOGS_PRICE_CACHE_SECONDS", default=60)
 AILOGS_MAX_FUTURE_SECONDS = env.int("AILOGS_MAX_FUTURE_SECONDS", default=3600)
 # Windows up to this long are answered exactly from raw rows; longer ones merge hourly rollups.
 AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
+# False: ingest commits without waiting for the WAL flush (faster; a PostgreSQL crash may lose the
+# last ~0.6 s of acknowledged events). See docs/performance/ailogs.md.
+AILOGS_SYNCHRONOUS_COMMIT = env.bool("AILOGS_SYNCHRONOUS_COMMIT", default=True)
 
 # --- metrics ----------------------------------------------------------------------------------
 # Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.

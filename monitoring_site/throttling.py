@@ -31,14 +31,22 @@ class ApiKeyRateThrottle(BaseThrottle):
         bucket = int(now // self.window)
         key = f"rl:{request.auth.pk}:{bucket}"
         try:
-            cache.add(key, 0, self.window + 5)
-            count = cache.incr(key)
+            count = self._count(key)
         except Exception as exc:  # any cache failure: fail open, retry the cache in 5 s
             logger.warning("rate-limit cache unavailable, failing open: %s", exc)
             _cache_down_until = now + 5
             return True
         self.wait_seconds = self.window - (now % self.window)
         return count <= limit
+
+    def _count(self, key: str) -> int:
+        """Increment this window's counter: one round trip except for a window's first request."""
+        try:
+            return cache.incr(key)
+        except ValueError:  # no counter yet in this window
+            if cache.add(key, 1, self.window + 5):
+                return 1
+            return cache.incr(key)  # another process created it meanwhile
 
     def wait(self) -> float:
         return max(1.0, getattr(self, "wait_seconds", self.window))
