@@ -13,3 +13,20 @@ def warm_overview() -> int:
     for section in sections:
         section.data(window, force=True)
     return len(sections)
+
+
+@shared_task(ignore_result=True)
+def warm_all() -> int:
+    """Recompute every tab and range (all tenants) so no first view waits for the long-range
+    queries (up to seconds each over millions of rows; docs/performance/dashboard.md). Runs well
+    inside the cache's keep time, so views are served from the cache and refreshed behind it.
+    Needs a shared cache (Redis) to help the web processes; with the local-memory cache each
+    process keeps its own copy."""
+    computed = 0
+    for key in ranges.RANGES:
+        window = ranges.parse({"range": key})
+        for tab in TABS.values():
+            for section in tab.sections:
+                section.data(window, force=True)
+                computed += 1
+    return computed

@@ -47,3 +47,24 @@ def test_it_warms_the_default_overview(db):
 
     assert warm_overview() == 6
     assert cache.get("dashboard:v2:targets:24h:")[1]["tables"][0]["id"] == "targets"
+
+
+def test_it_warms_every_tab_and_range_so_no_first_view_waits(db, client_for, alice, monkeypatch):
+    from dashboard import ranges
+    from dashboard.sections import TABS
+    from dashboard.tasks import warm_all
+
+    sections = sum(len(tab.sections) for tab in TABS.values())
+    assert warm_all() == sections * len(ranges.RANGES)
+    for key in ranges.RANGES:
+        assert cache.get(f"dashboard:v2:ai_errors:{key}:") is not None
+    # A page view after warming computes nothing itself: every section comes from the cache.
+    import dashboard.sections as module
+
+    computed = []
+    original = module.cached
+    monkeypatch.setattr(
+        module, "cached", lambda key, fn, force=False: original(key, lambda: computed.append(key) or fn(), force)
+    )
+    assert client_for(alice).get("/admin/dashboard/ai/?range=30d").status_code == 200
+    assert computed == []
