@@ -7,6 +7,7 @@ and connection errors retryable (429 with its Retry-After); any other 4xx or 3xx
 import hashlib
 import hmac
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -62,7 +63,7 @@ class Outcome:
     retry_after: float | None = None
 
 
-class Transport:
+class Transport(ABC):
     """POST a JSON body to the channel's URL through the SSRF-safe helper."""
 
     def __init__(self, channel: NotificationChannel):
@@ -71,8 +72,9 @@ class Transport:
     def url(self) -> str:
         return self.channel.target
 
+    @abstractmethod
     def body(self, notice: Notice) -> dict:
-        raise NotImplementedError
+        """The JSON payload this kind of receiver expects."""
 
     def headers(self, raw: bytes) -> dict[str, str]:
         return {"Content-Type": "application/json"}
@@ -112,6 +114,9 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class EmailTransport(Transport):
+    def body(self, notice: Notice) -> dict:
+        return {"subject": notice.title, "text": notice.text}
+
     def send(self, notice: Notice) -> Outcome:
         recipients = [a.strip() for a in self.channel.target.split(",") if a.strip()]
         try:
