@@ -3,35 +3,9 @@ limit, validation, bot traps (one indexed duplicate lookup) and the INSERT; plus
 and what the CORS receiver adds to every other request. Rows it creates are deleted again."""
 
 import json
-import os
-import statistics
 import time
 
-
-def _setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitoring_site.settings")
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _time(func, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
-def _report(label: str, samples: list[float]) -> None:
-    samples = sorted(samples)
-    p99 = samples[max(0, int(len(samples) * 0.99) - 1)]
-    print(f"{label:<48} median {statistics.median(samples):.3f} ms   p99 {p99:.3f} ms   (n={len(samples)})")
+from bench._common import report, setup_django, time_calls
 
 
 def _poster(site, origin):
@@ -58,7 +32,7 @@ def _poster(site, origin):
 
 
 def main() -> None:
-    _setup()
+    setup_django()
     from django.conf import settings
     from django.db import connection
     from django.test import Client, RequestFactory
@@ -72,14 +46,14 @@ def main() -> None:
     site = FeedbackSite.objects.create(name=f"bench-{time.time_ns()}", allowed_origins=origin)
     try:
         print(f"database: {connection.vendor}, cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 2)[-2]}")
-        _report("POST /api/v1/feedback/ (stored, pending)", _time(_poster(site, origin), 500))
+        report("POST /api/v1/feedback/ (stored, pending)", time_calls(_poster(site, origin), 500))
         preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
-        _report(
+        report(
             "OPTIONS preflight, allowed origin",
-            _time(lambda: Client().options("/api/v1/feedback/", headers=preflight), 500),
+            time_calls(lambda: Client().options("/api/v1/feedback/", headers=preflight), 500),
         )
         other = RequestFactory().get("/api/health", headers={"Origin": origin})
-        _report("CORS receiver on a non-feedback request", _time(lambda: allow_site_origins(None, other), 20_000))
+        report("CORS receiver on a non-feedback request", time_calls(lambda: allow_site_origins(None, other), 20_000))
     finally:
         site.feedback_set.all().delete()
         site.delete()
