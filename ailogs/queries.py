@@ -16,8 +16,8 @@ from django.db.models import Count, IntegerField, Max, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncHour
 
-from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, CostSource, Status, capped_sum
-from ailogs.rollup import ceil_hour, floor_hour, histograms_by, rolled_through
+from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, Status, capped_sum
+from ailogs.rollup import SUMS, ceil_hour, floor_hour, histograms_by, raw_sums, rolled_through
 from monitoring_site.lib.histogram import LogHistogram
 from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
 
@@ -133,22 +133,30 @@ def _raw(since_until: list, filters: dict | None):
     return filtered(AiCall.objects.filter(q), filters).order_by() if q else AiCall.objects.none()
 
 
+def sources(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None):
+    """(raw calls, rollup rows or None) that together cover the window exactly once: whole
+    rolled-up hours from the one rollup grain that keeps `dims` and `filters`, the rest raw."""
+    ranges, rolled = _plan(since, until)
+    raw = _raw(ranges, filters)
+    if rolled is None:
+        return raw, None
+    grain = grain_for(dims, filters)
+    rollups = AiCallHourly.objects.filter(grain=grain, hour__gte=rolled[0], hour__lt=rolled[1])
+    return raw, filtered(rollups, filters).order_by()
+
+
 def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None) -> dict[tuple, Totals]:
     """Totals per value of `dims` (a tuple of GROUPS names, optionally starting with "hour")."""
-    ranges, rolled = _plan(since, until)
+    raw, rollups = sources(since, until, dims, filters)
     totals: dict[tuple, Totals] = defaultdict(Totals)
-    raw = _raw(ranges, filters)
     if "hour" in dims:
         raw = raw.annotate(hour=TruncHour("timestamp"))
     _add_raw(totals, raw, dims)
-    if rolled is None:
+    if rollups is None:
         _exact_percentiles(totals, raw, dims)
         return totals
     for key, histogram in histograms_by(raw, dims).items():
         totals[key].histogram.merge(histogram)
-    rollups = filtered(
-        AiCallHourly.objects.filter(grain=grain_for(dims, filters), hour__gte=rolled[0], hour__lt=rolled[1]), filters
-    ).order_by()
     if connection.vendor == "postgresql":
         _add_rollups_in_database(totals, rollups, dims)
     else:
@@ -157,19 +165,8 @@ def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
 
 
 def _add_raw(totals: dict, raw, dims: tuple) -> None:
-    rows = raw.values(*dims, "status").annotate(
-        n=Count("id"),
-        pt=Sum("prompt_tokens"),
-        ct=Sum("completion_tokens"),
-        tt=Sum("total_tokens"),
-        cost=capped_sum("cost_usd", MAX_COST_USD),
-        unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
-        dur=capped_sum("duration_ms", MAX_DURATION_MS),
-    )
-    for r in rows:
-        totals[tuple(r[d] for d in dims)].add(
-            r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"]
-        )
+    for r in raw.values(*dims, "status").annotate(**raw_sums()):
+        totals[tuple(r[d] for d in dims)].add(r["status"], *(r[f"s_{name}"] for name in SUMS))
 
 
 def _add_rollups(totals: dict, rollups, dims: tuple) -> None:

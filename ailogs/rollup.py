@@ -71,18 +71,24 @@ def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
     return sorted(set(rows))
 
 
+def raw_sums() -> dict:
+    """What a rollup row adds up, as aggregates over raw calls named `s_<SUMS field>` (annotations
+    may not shadow model fields). Stats over the raw edges of a window use the same definition."""
+    return {
+        "s_count": Count("id"),
+        "s_prompt_tokens": Sum("prompt_tokens"),
+        "s_completion_tokens": Sum("completion_tokens"),
+        "s_total_tokens": Sum("total_tokens"),
+        "s_cost_usd": capped_sum("cost_usd", MAX_COST_USD),
+        "s_unpriced": Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
+        "s_duration_sum": capped_sum("duration_ms", MAX_DURATION_MS),
+    }
+
+
 def rebuild_hour(hour: datetime) -> int:
     raw = AiCall.objects.filter(timestamp__gte=hour, timestamp__lt=hour + timedelta(hours=1)).order_by()
     histograms = histograms_by(raw, KEYS)
-    sums = raw.values(*KEYS).annotate(  # "s_" names: annotations may not shadow model fields
-        s_count=Count("id"),
-        s_prompt_tokens=Sum("prompt_tokens"),
-        s_completion_tokens=Sum("completion_tokens"),
-        s_total_tokens=Sum("total_tokens"),
-        s_cost_usd=capped_sum("cost_usd", MAX_COST_USD),
-        s_unpriced=Count("id", filter=Q(cost_source=CostSource.UNPRICED)),
-        s_duration_sum=capped_sum("duration_ms", MAX_DURATION_MS),
-    )
+    sums = raw.values(*KEYS).annotate(**raw_sums())
     rows = [row for grain, dims in GRAINS.items() for row in _grain_rows(hour, grain, dims, sums, histograms)]
     with transaction.atomic():  # readers see the old hour or the new one, never a gap
         AiCallHourly.objects.filter(hour=hour).delete()

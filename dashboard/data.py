@@ -140,27 +140,14 @@ def ai_totals(window: Window, group: str | None = None) -> dict | None:
 
 
 def _ai_sources(window: Window, group: str | None = None) -> list:
-    """(queryset, field names) pairs covering the window: raw rows and, when they exist, rollups.
+    """(queryset, kind) pairs covering the window once: raw calls and, where hours are rolled
+    up, the rollup rows of the grain that keeps `group` (ailogs.queries.sources decides)."""
+    from ailogs.queries import sources
 
-    Rollup rows exist at several grains; only the one that keeps `group` and the tenant filter
-    is read, or every call would be counted once per grain.
-    """
-    from ailogs.models import AiCall, AiCallHourly
-    from ailogs.queries import grain_for
-    from ailogs.rollup import ceil_hour, floor_hour, rolled_through
-
-    raw = AiCall.objects.filter(**({"tenant": window.tenant} if window.tenant else {}))
-    frontier = rolled_through() if window.span > RAW_LIMIT else None
-    start, end = ceil_hour(window.since), min(floor_hour(window.until), frontier or window.since)
-    if end <= start:
-        return [(raw.filter(timestamp__gte=window.since, timestamp__lt=window.until), "raw")]
-    tenant = {"tenant": window.tenant} if window.tenant else {}
-    grain = grain_for((group,) if group else (), tenant)
-    rolled = AiCallHourly.objects.filter(grain=grain, hour__gte=start, hour__lt=end, **tenant)
-    edges = raw.filter(
-        Q(timestamp__gte=window.since, timestamp__lt=start) | Q(timestamp__gte=end, timestamp__lt=window.until)
+    raw, rollups = sources(
+        window.since, window.until, (group,) if group else (), {"tenant": window.tenant} if window.tenant else None
     )
-    return [(rolled, "rollup"), (edges, "raw")]
+    return [(raw, "raw")] + ([(rollups, "rollup")] if rollups is not None else [])
 
 
 def _sum_rows(qs, group: str | None, kind: str):

@@ -140,15 +140,8 @@ def _insert_generic(model, rows: list[dict], key_field: str, key_model=None) -> 
     with transaction.atomic():
         keys = [row[key_field] for row in rows if row.get(key_field) is not None]
         store = key_model or model
-        seen = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
-        fresh = []
-        for row in rows:
-            key = row.get(key_field)
-            if key is not None:
-                if key in seen:
-                    continue
-                seen.add(key)
-            fresh.append(model(**row))
+        stored = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
+        fresh = [model(**row) for row in _first_per_key(rows, key_field) if row.get(key_field) not in stored]
         if key_model is not None:
             claimed = [
                 key_model(**{key_field: getattr(obj, key_field)})
