@@ -95,6 +95,7 @@ def celery_worker(transactional_db):
     from celery.contrib.testing.worker import start_worker
 
     from monitoring_site.celery import app
+    from monitoring_site.queues import QUEUES
 
     try:
         app.control.purge()
@@ -107,7 +108,7 @@ def celery_worker(transactional_db):
         perform_ping_check=False,
         shutdown_timeout=10,
         loglevel="WARNING",
-        queues=["celery", "notifications"],
+        queues=list(QUEUES),
     ):
         yield app
 

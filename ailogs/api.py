@@ -17,6 +17,7 @@ from ailogs.ingest import ingest
 from ailogs.models import AiCall, Status
 from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
 from monitoring_site.api import batch_items, ingest_response
+from monitoring_site.replica import replica_reads
 from monitoring_site.schema import IngestResultSerializer, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -81,6 +82,10 @@ class AiLogsView(ListAPIView):
             qs = qs.filter(timestamp__lt=until)
         return qs
 
+    @replica_reads()
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=AiCallEventSerializer(many=True),
         responses={201: IngestResultSerializer, 207: IngestResultSerializer, 400: IngestResultSerializer},
@@ -105,6 +110,7 @@ class AiLogStatsView(APIView):
         ],
         responses=WindowStatsSerializer,
     )
+    @replica_reads()
     def get(self, request):
         params = request.query_params
         window = params.get("window", "24h")

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from monitoring_site.lib.csv_export import stream_csv
+from monitoring_site.replica import read_alias, replica_reads
 
 COLUMNS = (
     "timestamp",
@@ -29,6 +30,11 @@ COLUMNS = (
 
 
 def csv_response(queryset):
-    """The filtered AI calls as a streamed, formula-safe CSV download, newest first."""
+    """The filtered AI calls as a streamed, formula-safe CSV download, newest first.
+
+    Read from the replica when it is fresh; bound now, since the rows stream after the view returns.
+    """
+    with replica_reads():
+        queryset = queryset.using(read_alias())
     rows = queryset.order_by("-timestamp").values_list(*COLUMNS).iterator(chunk_size=2000)
     return stream_csv(COLUMNS, rows, f"ai-calls-{timezone.now():%Y%m%d-%H%M%S}.csv")

@@ -9,17 +9,18 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from alerts import catalog
 from alerts.models import SEVERITY_RANK, Alert, AlertRule, AlertTransition
 from alerts.models import AlertTransition as T
+from monitoring_site.locks import lease
 
 log = logging.getLogger(__name__)
 HEARTBEAT = "alerts.evaluate"
-ADVISORY_LOCK_KEY = 0x616C657274  # "alert": one evaluation run at a time across beat instances
+RUN_LEASE_SECONDS = 300  # a crashed run blocks evaluation at most this long
 
 
 @dataclass
@@ -200,18 +201,8 @@ def claim_minute(now: datetime) -> bool:
     return claim_period(HEARTBEAT, now, now.replace(second=0, microsecond=0))
 
 
-class run_lock:
-    """A PostgreSQL advisory lock held for one run; other databases rely on the minute claim."""
-
-    def __enter__(self) -> bool:
-        self.held = True
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-                self.held = cursor.fetchone()[0]
-        return self.held
-
-    def __exit__(self, *exc) -> None:
-        if self.held and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+def run_lock() -> lease:
+    """One evaluation run at a time across workers: a lease row, not a session advisory lock, so
+    it holds through PgBouncer in transaction mode (a run longer than the lease may overlap the
+    next, which the per-rule row locks make harmless)."""
+    return lease("alerts.evaluate", RUN_LEASE_SECONDS)

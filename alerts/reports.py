@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alerts import catalog, queries
 from alerts.models import NotificationChannel
+from monitoring_site.replica import replica_reads
 
 log = logging.getLogger(__name__)
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -86,8 +87,9 @@ def _feedback(since, until, length):
     return lines
 
 
+@replica_reads()
 def build(period: str, now=None) -> tuple[str, str]:
-    """Return (subject, text) of the report for the period ending now."""
+    """Return (subject, text) of the report for the period ending now (read from the replica)."""
     length = PERIODS[period]
     until = now or timezone.now()
     since = until - length

@@ -1,6 +1,7 @@
 """The other apps' query functions, looked up lazily (a panel whose app has not shipped its
 query shows "not available" instead of taking the whole dashboard down), and the section cache."""
 
+import contextvars
 import importlib
 import logging
 import time
@@ -41,7 +42,8 @@ def cached(key: str, compute: Callable, force: bool = False):
         return _store(key, compute)
     computed_at, value = hit
     if time.time() - computed_at > FRESH_SECONDS and cache.add(f"{key}:refreshing", 1, 120):
-        _refresher.submit(_refresh, key, compute)
+        # The copied context keeps the caller's replica_reads() scope in the pool thread.
+        _refresher.submit(contextvars.copy_context().run, _refresh, key, compute)
     return value
 
 

@@ -2,9 +2,11 @@ from celery import shared_task
 
 from dashboard import ranges
 from dashboard.sections import TABS
+from monitoring_site.replica import replica_reads
 
 
 @shared_task(ignore_result=True)
+@replica_reads()
 def warm_overview() -> int:
     """Recompute the default overview (24 h, all tenants) so the day's first look is not the
     one that waits for the queries; returns how many sections were computed."""
@@ -16,6 +18,7 @@ def warm_overview() -> int:
 
 
 @shared_task(ignore_result=True)
+@replica_reads()
 def warm_all() -> int:
     """Recompute every tab and range (all tenants) so no first view waits for the long-range
     queries (up to seconds each over millions of rows; docs/performance/dashboard.md). Runs well

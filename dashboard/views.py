@@ -14,6 +14,7 @@ from django.utils import timezone
 from dashboard import ranges
 from dashboard.models import RenderTiming
 from dashboard.sections import TABS
+from monitoring_site.replica import replica_reads
 from monitoring_site.roles import is_admin
 
 # Only AI calls carry a tenant; other pages would ignore the control.
@@ -26,7 +27,8 @@ def _load(request, tab_key: str):
     if not tab.allows(request.user):
         raise PermissionDenied  # checked on the server: a Moderator gets 403, not a hidden link
     window = ranges.parse(request.GET)
-    return tab, window, [section.data(window) for section in tab.sections_for(request.user)]
+    with replica_reads():
+        return tab, window, [section.data(window) for section in tab.sections_for(request.user)]
 
 
 def data(request, tab: str):

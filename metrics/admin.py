@@ -12,6 +12,7 @@ from metrics.models import MetricRollup, MetricSample, RequestMinute
 from monitoring_site.admin import ReadOnlyAdmin
 from monitoring_site.lib.csv_export import stream_csv
 from monitoring_site.models import AuditEvent
+from monitoring_site.replica import read_alias, replica_reads
 
 
 class WindowFilter(admin.SimpleListFilter):
@@ -72,6 +73,8 @@ class CsvExportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             ip_address=request.META.get("REMOTE_ADDR"),
             detail={"model": self.opts.label, "filters": dict(request.GET.items())},
         )
+        with replica_reads():  # bound now: the rows stream after the view returns
+            queryset = queryset.using(read_alias())
         rows = ([_cell(v) for v in row] for row in queryset.values_list(*self.export_fields).iterator(chunk_size=5_000))
         return stream_csv(self.export_fields, rows, f"{self.opts.model_name}-{timezone.now():%Y%m%d-%H%M}.csv")
 

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from metrics import ingest, stats
 from metrics.windows import parse_window
 from monitoring_site.api import batch_items, ingest_response
+from monitoring_site.replica import replica_reads
 from monitoring_site.schema import ingest_schema, window_parameter
 
 TAG_PREFIX = "tag."
@@ -37,6 +38,7 @@ class MetricSummaryView(APIView):
         responses=OpenApiTypes.OBJECT,
         description="Tag filters as tag.KEY=VALUE query parameters.",
     )
+    @replica_reads()
     def get(self, request):
         name = request.query_params.get("name", "")
         errors = {}

@@ -4,6 +4,7 @@ import importlib
 import os
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitoring_site.settings")
 
@@ -11,7 +12,14 @@ app = Celery("monitoring_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-SCHEDULE_MODULES = ("monitoring_site.beat", "ailogs.beat", "metrics.beat", "feedback.beat", "alerts.beat", "dashboard.beat")
+SCHEDULE_MODULES = (
+    "monitoring_site.beat",
+    "ailogs.beat",
+    "metrics.beat",
+    "feedback.beat",
+    "alerts.beat",
+    "dashboard.beat",
+)
 
 
 def collect_beat_schedule() -> dict:
@@ -27,3 +35,11 @@ def collect_beat_schedule() -> dict:
 
 
 app.conf.beat_schedule = collect_beat_schedule()
+
+
+@beat_init.connect(dispatch_uid="monitoring_site.beats")
+def _announce_beat(sender=None, **kwargs) -> None:
+    """Let /api/health see how many beat processes run (it warns at two or more)."""
+    from monitoring_site import beats
+
+    beats.start_announcing()

@@ -94,13 +94,47 @@ def check_broker() -> dict:
     return result
 
 
+def check_replica() -> dict:
+    """The read replica's state, measured now; reads fall back to the primary unless connected."""
+    from monitoring_site import replica
+
+    def probe() -> dict:
+        try:
+            state = replica.replica_state(force=True)
+        finally:
+            connections.close_all()  # this runs in a pool thread: never leave its connection open
+        return {
+            "status": "connected" if state.usable else "degraded",
+            "state": state.status,
+            "lag_seconds": state.lag_seconds,
+            "max_lag_seconds": settings.DATABASE_REPLICA_MAX_LAG_SECONDS,
+            "reads_from": "replica" if state.usable else "primary",
+            "error": state.error,
+        }
+
+    result = _with_timeout(probe, settings.HEALTH_CHECK_TIMEOUT + 0.5)
+    if result["status"] == "error":  # the probe itself timed out
+        limit = settings.DATABASE_REPLICA_MAX_LAG_SECONDS
+        result = {
+            "status": "degraded",
+            "state": "down",
+            "lag_seconds": None,
+            "max_lag_seconds": limit,
+            "reads_from": "primary",
+            "error": result["error"],
+        }
+    return result
+
+
 def check_scheduler() -> dict:
+    from monitoring_site import beats as beat_processes
     from monitoring_site.models import Heartbeat
 
     beats = dict(Heartbeat.objects.filter(name__in=("scheduler", "alerts.evaluate")).values_list("name", "last_run"))
     beat = beats.get("scheduler")
+    live = beat_processes.live()
     if beat is None:
-        return {"status": "never_run", "last_run": None}
+        return {"status": "never_run", "last_run": None, "beats": live}
     # Alert evaluation is the dead man's switch too: with rules to evaluate, it must have run lately.
     evaluated = beats.get("alerts.evaluate")
     late = timezone.now() - settings.SCHEDULER_STALE_AFTER
@@ -109,6 +143,7 @@ def check_scheduler() -> dict:
         "status": "stale" if stale else "ok",
         "last_run": beat.isoformat(),
         "alerts_evaluated": evaluated.isoformat() if evaluated else None,
+        "beats": live,
     }
 
 
@@ -149,6 +184,10 @@ def full_health() -> tuple[dict, int]:
         scheduler = check_scheduler()
         if scheduler["status"] != "ok":
             notes.append("scheduler has not run in the last 3 minutes")
+        if len(scheduler["beats"]) > 1:
+            notes.append(
+                f"{len(scheduler['beats'])} beat processes are running ({', '.join(scheduler['beats'])}): run exactly one"
+            )
         channels = notification_channel_count()
         if channels == 0:
             notes.append("no notification channel is configured")
@@ -156,6 +195,12 @@ def full_health() -> tuple[dict, int]:
     redis_down = redis_configured and (
         cache_status["status"] != "connected" or (broker["type"] == "redis" and broker["status"] != "connected")
     )
+    services = {"database": database, "cache": cache_status, "broker": broker, "scheduler": scheduler}
+    if "replica" in settings.DATABASES:
+        services["replica"] = check_replica()
+        if services["replica"]["status"] != "connected":
+            # The app still works on the primary alone: limited, not degraded (no 503).
+            notes.append(f"read replica degraded ({services['replica']['error']}): reads use the primary")
     if database["status"] != "connected" or redis_down:
         status = "degraded"
     elif notes:
@@ -167,7 +212,7 @@ def full_health() -> tuple[dict, int]:
         "version": settings.VERSION,
         "timestamp": timezone.now().isoformat(),
         "uptime_seconds": uptime_seconds(),
-        "services": {"database": database, "cache": cache_status, "broker": broker, "scheduler": scheduler},
+        "services": services,
         "system": system_info(),
         "environment": {"debug": settings.DEBUG, "log_level": settings.LOG_LEVEL},
     }

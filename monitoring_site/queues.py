@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-QUEUES = ("celery", "notifications")
+# Every queue a task may be routed to (settings.CELERY_TASK_ROUTES); the Procfile worker takes all.
+QUEUES = ("celery", "ingest", "evaluation", "notifications", "reports", "retention")
 
 
 def queue_depths() -> dict[str, int]:

@@ -89,12 +89,38 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
+# "pgbouncer": every connection goes through PgBouncer in transaction mode (docs/scaling.md).
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+# Optional streaming replica for the read-only pages (monitoring_site.replica); reads fall back to
+# the primary while it is down or more than DATABASE_REPLICA_MAX_LAG_SECONDS behind.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+# Each process re-measures the replica's lag at most this often.
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+
+
+def _postgres(config: dict) -> dict:
+    config["ENGINE"] = "django_prometheus.db.backends.postgresql"
     # Persistent connections: a new PostgreSQL connection costs ~13 ms (docs/performance.md).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    options = config.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    if DATABASE_POOLER == "pgbouncer":
+        # Transaction pooling hands each transaction any server connection: a statement psycopg
+        # prepared on one would be missing on the next, and a WITH HOLD cursor outlives its
+        # transaction. Session state is never relied on across transactions (alerts.engine.run_lock).
+        options["prepare_threshold"] = None
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return config
+
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _postgres(DATABASES["default"])
+    if DATABASE_REPLICA_URL:
+        DATABASES["replica"] = _postgres(env.db_url_config(DATABASE_REPLICA_URL))
+        # Tests read their own writes: the replica alias is the test database itself there.
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     # Web, worker and beat share one file: WAL and a busy timeout keep them from "database is locked".
@@ -104,6 +130,7 @@ else:
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+DATABASE_ROUTERS = ["monitoring_site.replica.ReplicaRouter"]
 
 # --- Cache and Celery -------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -143,7 +170,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"alerts.tasks.deliver_*": {"queue": "notifications"}}
+# One queue per role (monitoring_site.queues.QUEUES), so a host can take some roles only:
+# `celery worker -Q notifications` here, `-Q evaluation` there (docs/scaling.md). The rest
+# (heartbeat, host metrics) stays on the default "celery" queue.
+CELERY_TASK_ROUTES = {
+    "ailogs.tasks.rollup_*": {"queue": "ingest"},
+    "ailogs.tasks.reprice*": {"queue": "ingest"},
+    "metrics.tasks.rollup_*": {"queue": "ingest"},
+    "metrics.tasks.ensure_metric_partitions": {"queue": "ingest"},
+    "alerts.tasks.evaluate_*": {"queue": "evaluation"},
+    "alerts.tasks.deliver_*": {"queue": "notifications"},
+    "alerts.tasks.send_report": {"queue": "reports"},
+    "dashboard.tasks.warm_*": {"queue": "reports"},
+    "*.purge_*": {"queue": "retention"},
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -170,7 +210,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/health$", r"^metrics$"]
@@ -229,7 +271,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 EXPORTS_DIR = VAR_DIR / "exports"
 
 # --- Email ------------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -246,7 +293,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["monitoring_site.api_keys.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["monitoring_site.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["monitoring_site.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "monitoring_site.api.exception_handler",
@@ -305,7 +355,9 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
-init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, release=VERSION)
+init_sentry(
+    dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, release=VERSION
+)
 
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

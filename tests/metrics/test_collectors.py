@@ -7,6 +7,7 @@ from metrics import collectors
 from metrics import signals as metric_signals
 from metrics.models import MetricSample
 from metrics.prometheus import LatestValuesCollector
+from monitoring_site.queues import QUEUES
 
 
 def names(**filters):
@@ -31,7 +32,7 @@ def test_it_collects_every_catalog_metric(db, settings, tmp_path):
     exports = MetricSample.objects.get(name="storage_used_bytes", tags__kind="exports")
     assert exports.value == 1234
     queues = set(MetricSample.objects.filter(name="celery_queue_depth").values_list("tags__queue", flat=True))
-    assert queues == {"celery", "notifications"}
+    assert queues == set(QUEUES)
     assert 0 <= MetricSample.objects.get(name="system_memory_used_percent").value <= 100
 
 
