@@ -19,13 +19,15 @@ ROOT = Path(__file__).resolve().parents[2] / "var" / "scaling"
 PORTS = range(*(int(p) for p in os.environ.get("SCALING_PORTS", "55432-55440").split("-")))
 DATABASE = "mon"
 
-# Test clusters: durability off (a crash only loses a test run), small memory.
+# Test clusters: durability off (a crash only loses a test run) unless a benchmark asks for it.
+FAST_CONF = """
+fsync = off
+full_page_writes = off
+"""
 SERVER_CONF = """
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
-fsync = off
-full_page_writes = off
-shared_buffers = 64MB
+shared_buffers = 128MB
 max_connections = 60
 wal_level = replica
 hot_standby = on
@@ -94,6 +96,7 @@ class Cluster:
     replica_port: int
     pgbouncer_port: int
     root: Path = ROOT
+    durable: bool = False
     started: list[str] = field(default_factory=list)
 
     def url(self, port: int, database: str = DATABASE) -> str:
@@ -123,7 +126,8 @@ class Cluster:
             shutil.chown(self.root, "postgres", "postgres")
         primary, replica = self.root / "primary", self.root / "replica"
         _run([str(PG_BIN / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        _append(primary / "postgresql.conf", SERVER_CONF + f"port = {self.primary_port}\n")
+        conf = SERVER_CONF + ("" if self.durable else FAST_CONF)
+        _append(primary / "postgresql.conf", conf + f"port = {self.primary_port}\n")
         self.pg_ctl("primary", "start")
         self.started.append("primary")
         _run(
@@ -208,6 +212,6 @@ def _wait_for_port(port: int, timeout: float = 10) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
-def make() -> Cluster:
+def make(durable: bool = False) -> Cluster:
     primary, replica, bouncer = _free_ports(3)
-    return Cluster(primary, replica, bouncer).start()
+    return Cluster(primary, replica, bouncer, durable=durable).start()
