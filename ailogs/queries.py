@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, IntegerField, Max, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncHour
@@ -208,7 +208,7 @@ def _add_rollups_in_database(totals: dict, rollups, dims: tuple) -> None:
         group.histogram.zeros += r["z"] or 0
     sql, params = rollups.values("id").query.sql_with_params()
     columns = "".join(f"h.{connection.ops.quote_name(d)}, " for d in dims)
-    with connection.cursor() as cursor:
+    with connections[rollups.db].cursor() as cursor:  # the replica in a replica_reads() scope
         # Durations are never negative, so only the positive buckets ("p") exist.
         cursor.execute(
             f"SELECT {columns}b.key::int, SUM(b.value::bigint)::bigint FROM ailogs_aicallhourly h "  # noqa: S608

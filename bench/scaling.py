@@ -27,17 +27,6 @@ ROWS = int(os.environ.get("SCALING_BENCH_ROWS", "300000"))
 BATCH = 100
 _ids = itertools.count(1)
 
-SEED = """
-INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens,
-    total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type,
-    trace_id, metadata, timestamp, event_id)
-SELECT 'function_' || (i % 40), 'openai', (ARRAY['gpt-4o-mini','gpt-4o','o3','gpt-4.1-mini'])[1 + i % 4],
-    CASE WHEN i % 33 = 0 THEN 'error' ELSE 'success' END, 100 + (i * 37) % 2000, 500 + i % 700, 80 + i % 300,
-    580 + i % 700 + i % 300, 'unpriced', '', 'preview', '', 'user-' || (i % 1000), 'session-' || (i % 5000),
-    'tenant-' || (i % 5), '', '', '{}', now() - (i % 86400) * interval '1 second', gen_random_uuid()
-FROM generate_series(1, %s) AS i
-"""
-
 
 def event(i: int) -> dict:
     return {
@@ -158,8 +147,7 @@ def main() -> None:
         key = site.prepare(primary_env)
         ingest_scaling(pg, primary_env, key)
 
-        pg.sql("primary", SEED.replace("%s", str(ROWS)))
-        pg.sql("primary", "ANALYZE ailogs_aicall")
+        pg.seed_ai_calls(ROWS)
         site.manage(primary_env, "rollup_ailogs")
         pg.wait_replayed(timeout=120)
         rows = pg.sql("primary", "SELECT count(*) FROM ailogs_aicall")[0]

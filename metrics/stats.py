@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.fields.json import KeyTransform
 
@@ -185,7 +185,7 @@ def _bucketed(queryset, extra_columns: str = "") -> list[tuple]:
     sql, params = queryset.order_by().values("value").query.sql_with_params()
     # Django-generated SQL, values passed as parameters
     bucketed = f"SELECT {_BUCKET_COLUMNS}{extra_columns} FROM ({sql}) AS q GROUP BY 1, 2"  # noqa: S608
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:  # the replica in a replica_reads() scope
         cursor.execute(bucketed, [_MIN_MAGNITUDE, _MIN_MAGNITUDE, _LOG_GAMMA, *params])
         return cursor.fetchall()
 

@@ -81,7 +81,7 @@ def test_prometheus_exports_the_latest_collected_values(db, client):
     collectors.collect()
     families = {f.name: f for f in LatestValuesCollector().collect()}
     depth = families["celery_queue_depth"]
-    assert {s.labels["queue"] for s in depth.samples} == {"celery", "notifications"}
+    assert {s.labels["queue"] for s in depth.samples} == set(QUEUES)
     body = client.get("/metrics").content.decode()
     assert 'celery_queue_depth{queue="celery"}' in body
     assert "system_memory_used_percent " in body

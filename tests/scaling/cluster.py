@@ -58,6 +58,19 @@ logfile = {root}/pgbouncer.log
 """
 
 
+# `count` AI calls spread over the last `hours` hours, written straight into the primary.
+SEED_AI_CALLS = """
+INSERT INTO ailogs_aicall (function, provider, model, status, duration_ms, prompt_tokens, completion_tokens,
+    total_tokens, cost_source, input_hash, output_preview, error_message, user_id, session_id, tenant, actor_type,
+    trace_id, metadata, timestamp, event_id)
+SELECT 'function_' || (i % 40), 'openai', (ARRAY['gpt-4o-mini','gpt-4o','o3','gpt-4.1-mini'])[1 + i % 4],
+    CASE WHEN i % 33 = 0 THEN 'error' ELSE 'success' END, 100 + (i * 37) % 2000, 500 + i % 700, 80 + i % 300,
+    580 + i % 700 + i % 300, 'unpriced', '', 'preview', '', 'user-' || (i % 1000), 'session-' || (i % 5000),
+    'tenant-' || (i % 5), '', '', '{{}}', now() - (i % ({hours} * 3600)) * interval '1 second', gen_random_uuid()
+FROM generate_series(1, {count}) AS i
+"""
+
+
 def missing() -> str | None:
     """Why the cluster cannot be made here, or None."""
     for binary in (PG_BIN / "initdb", PG_BIN / "pg_basebackup", PG_BIN / "pg_ctl", PGBOUNCER):
@@ -161,6 +174,10 @@ class Cluster:
         with psycopg.connect(self.url(port, database), autocommit=True, connect_timeout=3) as conn:
             cursor = conn.execute(statement)
             return [row[0] for row in cursor.fetchall()] if cursor.description else []
+
+    def seed_ai_calls(self, count: int, hours: int = 24) -> None:
+        self.sql("primary", SEED_AI_CALLS.format(count=int(count), hours=int(hours)))
+        self.sql("primary", "ANALYZE ailogs_aicall")
 
     def calls(self, where: str, like: str) -> int:
         """How many statements matching `like` (SQL ILIKE) the server has run since it started."""

@@ -18,8 +18,8 @@ MAX_LAG = 2
 
 
 @pytest.fixture(scope="module")
-def served(pg_cluster):
-    """gunicorn on the cluster's primary + replica; yields (base_url, API headers, cluster)."""
+def site_env(pg_cluster):
+    """The environment of a deployment on the cluster's primary + replica, migrated; (env, API key)."""
     var_dir = Path(pg_cluster.root) / "site"
     var_dir.mkdir(exist_ok=True)
     env = site.environment(
@@ -30,6 +30,16 @@ def served(pg_cluster):
         DATABASE_REPLICA_CHECK_SECONDS="0",  # measure before every read: no waiting in the tests
     )
     key = site.prepare(env)
+    # Calls in past hours, rolled up: the 24 h stats then read rollups and their histograms too.
+    pg_cluster.seed_ai_calls(2000, hours=20)
+    site.manage(env, "rollup_ailogs")
+    return env, key
+
+
+@pytest.fixture(scope="module")
+def served(pg_cluster, site_env):
+    """gunicorn on the cluster's primary + replica; yields (base_url, API headers, cluster)."""
+    env, key = site_env
     with site.Gunicorn(env, workers=1) as url:
         yield url, {"Authorization": f"Bearer {key}"}, pg_cluster
 
@@ -45,7 +55,7 @@ def ingest(url: str, headers: dict, count: int) -> None:
 
 
 def total_calls(url: str, headers: dict) -> int:
-    response = requests.get(f"{url}/api/v1/ai-logs/stats/?window=1h", headers=headers, timeout=10)
+    response = requests.get(f"{url}/api/v1/ai-logs/stats/?window=24h&group_by=model", headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["count"]
 
@@ -72,7 +82,7 @@ def test_the_dashboard_and_the_stats_read_from_the_replica(served):
     primary, replica = pg.calls("primary", AI_READS), pg.calls("replica", AI_READS)
 
     assert total_calls(url, headers) == expected
-    page = site.admin_session(url).get(f"{url}/admin/dashboard/ai/?range=1h", timeout=30)
+    page = site.admin_session(url).get(f"{url}/admin/dashboard/ai/?range=24h", timeout=30)
     assert page.status_code == 200
 
     assert pg.calls("replica", AI_READS) > replica
@@ -80,6 +90,20 @@ def test_the_dashboard_and_the_stats_read_from_the_replica(served):
     body = health(url)
     assert body["services"]["replica"]["status"] == "connected"
     assert body["services"]["replica"]["reads_from"] == "replica"
+
+
+def test_the_dashboard_warmers_and_the_reports_read_from_the_replica(site_env, pg_cluster):
+    env, _ = site_env
+    pg_cluster.wait_replayed()
+    primary, replica = pg_cluster.calls("primary", AI_READS), pg_cluster.calls("replica", AI_READS)
+    site.manage(
+        env,
+        "shell",
+        "-c",
+        "from dashboard.tasks import warm_all; from alerts.reports import build; warm_all(); build('daily')",
+    )
+    assert pg_cluster.calls("replica", AI_READS) > replica
+    assert pg_cluster.calls("primary", AI_READS) == primary
 
 
 def test_reads_fall_back_to_the_primary_while_the_replica_is_down(served):
