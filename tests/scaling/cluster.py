@@ -9,6 +9,8 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+import zlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +231,14 @@ def _wait_for_port(port: int, timeout: float = 10) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
+def data_root() -> Path:
+    """var/scaling, or a folder under /tmp when the postgres user cannot reach var/ (a clone under /root)."""
+    ROOT.parent.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or subprocess.run(_as_owner(["test", "-x", str(ROOT.parent)])).returncode == 0:
+        return ROOT
+    return Path(tempfile.gettempdir()) / f"monitoring-scaling-{zlib.crc32(str(ROOT).encode()):08x}"
+
+
 def make(durable: bool = False) -> Cluster:
     primary, replica, bouncer = _free_ports(3)
-    return Cluster(primary, replica, bouncer, durable=durable).start()
+    return Cluster(primary, replica, bouncer, root=data_root(), durable=durable).start()
