@@ -10,8 +10,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import zlib
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
