@@ -95,6 +95,7 @@ class Gunicorn:
                     return url
             except requests.RequestException:  # still importing the app
                 time.sleep(0.1)
+        self.__exit__()  # never leave a server behind that the block will not stop
         raise TimeoutError(f"gunicorn did not answer on {url}")
 
     def __exit__(self, *exc) -> None:
