@@ -3,7 +3,11 @@
 import os
 import time
 
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from google.rpc.status_pb2 import Status as RpcStatus
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
@@ -76,3 +80,21 @@ def export(*spans: Span, resource: dict | None = None) -> ExportTraceServiceRequ
             )
         ]
     )
+
+
+URL = "/api/v1/otel/v1/traces"
+PROTOBUF = "application/x-protobuf"
+
+
+def post(client, message, content_type=PROTOBUF, **headers):
+    body = message if isinstance(message, bytes) else message.SerializeToString()
+    return client.post(URL, data=body, content_type=content_type, headers=headers)
+
+
+def answer(response) -> ExportTraceServiceResponse:
+    assert response["Content-Type"] == PROTOBUF
+    return ExportTraceServiceResponse.FromString(response.content)
+
+
+def status_of(response) -> RpcStatus:
+    return RpcStatus.FromString(response.content)

@@ -5,31 +5,24 @@ import json
 
 import pytest
 from django.db import connections
-from google.rpc.status_pb2 import Status
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from ailogs.models import AiCall
 from tests.ailogs.helpers import price
-from tests.traces.helpers import export, genai_attributes, new_span_id, new_trace_id, span
+from tests.traces.helpers import (
+    PROTOBUF,
+    URL,
+    answer,
+    export,
+    genai_attributes,
+    new_span_id,
+    new_trace_id,
+    post,
+    span,
+    status_of,
+)
 from traces.models import Span
 
 pytestmark = pytest.mark.django_db
-URL = "/api/v1/otel/v1/traces"
-PROTOBUF = "application/x-protobuf"
-
-
-def post(client, message, content_type=PROTOBUF, **headers):
-    body = message if isinstance(message, bytes) else message.SerializeToString()
-    return client.post(URL, data=body, content_type=content_type, headers=headers)
-
-
-def answer(response) -> ExportTraceServiceResponse:
-    assert response["Content-Type"] == PROTOBUF
-    return ExportTraceServiceResponse.FromString(response.content)
-
-
-def status_of(response) -> Status:
-    return Status.FromString(response.content)
 
 
 def test_it_stores_spans_with_their_parent_and_a_genai_span_as_a_priced_ai_call(api_client):
