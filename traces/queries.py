@@ -6,6 +6,8 @@ Reads only: a read replica can serve every function here.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Count
+
 from ailogs import queries as ailogs
 from feedback import queries as feedback
 from traces.models import Span, SpanStatus
@@ -127,23 +129,41 @@ def sessions(since: datetime, until: datetime, filters: dict | None = None, limi
 
 
 def session(session_id: str) -> list[dict]:
-    """The traces of one session in the order they started, each with its feedback count."""
+    """The traces of one session in the order they started: root span name, AI calls, cost,
+    errors (failed AI calls plus failed non-AI spans such as tools) and feedback."""
     rows = ailogs.session_traces(session_id)
-    counts = feedback.counts_by_trace([row["trace_id"] for row in rows if row["trace_id"]])
+    trace_ids = [row["trace_id"] for row in rows if row["trace_id"]]
+    counts = feedback.counts_by_trace(trace_ids)
+    span_errors = _span_errors(trace_ids)
+    roots = dict(Span.objects.filter(trace_id__in=trace_ids, parent_span_id="").values_list("trace_id", "name"))
     for row in rows:
         row["feedback"] = counts.get(row["trace_id"], 0)
+        row["errors"] += span_errors.get(row["trace_id"], 0)
+        row["root"] = roots.get(row["trace_id"], "")
     return rows
 
 
+def _span_errors(trace_ids: list[str]) -> dict[str, int]:
+    """Failed spans that are not AI calls (those are counted as calls already), per trace."""
+    failed = Span.objects.filter(trace_id__in=trace_ids, status_code=SpanStatus.ERROR, is_genai=False)
+    return dict(failed.values("trace_id").annotate(n=Count("id")).values_list("trace_id", "n"))
+
+
 def _add_feedback(rows: list[dict]) -> None:
-    """Two queries for the whole list: the sessions' trace ids, then feedback per trace id."""
+    """Three queries for the whole list: the sessions' trace ids, then feedback and failed
+    non-AI spans per trace id."""
     pairs = ailogs.session_trace_ids([row["session_id"] for row in rows])
-    counts = feedback.counts_by_trace(list({trace_id for _, trace_id in pairs}))
-    totals: dict[str, int] = {}
+    trace_ids = list({trace_id for _, trace_id in pairs})
+    counts, span_errors = feedback.counts_by_trace(trace_ids), _span_errors(trace_ids)
+    totals: dict[str, list[int]] = {}
     for session_id, trace_id in pairs:
-        totals[session_id] = totals.get(session_id, 0) + counts.get(trace_id, 0)
+        total = totals.setdefault(session_id, [0, 0])
+        total[0] += counts.get(trace_id, 0)
+        total[1] += span_errors.get(trace_id, 0)
     for row in rows:
-        row["feedback"] = totals.get(row["session_id"], 0)
+        found, errors = totals.get(row["session_id"], (0, 0))
+        row["feedback"] = found
+        row["errors"] += errors
 
 
 def slowest_traces(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
@@ -158,3 +178,7 @@ def slowest_traces(since: datetime, until: datetime, limit: int = 10) -> list[di
 
 def most_expensive_sessions(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
     return ailogs.sessions(since, until, order="-cost_usd", limit=limit)
+
+
+def feedback_for_trace(trace_id: str) -> list:
+    return feedback.for_trace(trace_id)

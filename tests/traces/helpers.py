@@ -98,3 +98,17 @@ def answer(response) -> ExportTraceServiceResponse:
 
 def status_of(response) -> RpcStatus:
     return RpcStatus.FromString(response.content)
+
+
+def agent_run(api_client, session="conv-1", tenant="acme", user="u-1", error=""):
+    """A trace as an agent makes it: a root span, a tool call, and two model calls under it."""
+    trace_id, root = new_trace_id(), new_span_id()
+    who = {"session.id": session, "tenant.id": tenant, "user.id": user}
+    spans = [
+        span("answer_question", trace_id, root, attributes=who, duration_ms=900),
+        span("chat gpt-4o-mini", trace_id, parent=root, attributes=genai_attributes(**who), duration_ms=300),
+        span("lookup_order", trace_id, parent=root, duration_ms=100, error=error),
+        span("chat gpt-4o-mini", trace_id, parent=root, attributes=genai_attributes(**who), duration_ms=200),
+    ]
+    assert post(api_client("traces:write"), export(*spans)).status_code == 200
+    return trace_id.hex()

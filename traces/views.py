@@ -1,0 +1,123 @@
+"""Admin pages: a trace as a waterfall, the sessions list and one session's traces in order.
+
+Mounted by SpanAdmin.get_urls(), so the span admin's own permission check (Admin role only)
+guards every page: a Moderator gets 403 from the server, not a hidden link.
+"""
+
+import json
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from traces import queries
+
+RANGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+MIN_BAR_PERCENT = 0.3  # a 0 ms span still shows as a sliver
+
+
+def _authorize(model_admin, request) -> None:
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+
+
+def _context(model_admin, request, title: str) -> dict:
+    return {**model_admin.admin_site.each_context(request), "title": title, "opts": model_admin.model._meta}
+
+
+def trace_url(trace_id: str) -> str:
+    return reverse("admin:traces_trace", kwargs={"trace_id": trace_id})
+
+
+def session_url(session_id: str) -> str:
+    return reverse("admin:traces_session", kwargs={"session_id": session_id})
+
+
+def trace_page(model_admin, request, trace_id: str):
+    _authorize(model_admin, request)
+    found = queries.trace(trace_id)
+    if found is None:
+        raise Http404("No span or AI call has this trace id.")
+    total = found.duration_ms or 1.0
+    context = {
+        **_context(model_admin, request, f"Trace {trace_id}"),
+        "trace": found,
+        "rows": [_row(item, total) for item in found.items],
+        "ticks": [{"left": p, "label": f"{total * p / 100:,.0f} ms"} for p in (0, 25, 50, 75, 100)],
+        "session_link": session_url(found.session_id) if found.session_id else "",
+        "feedback": queries.feedback_for_trace(trace_id),
+    }
+    return TemplateResponse(request, "traces/trace.html", context)
+
+
+def _row(item: queries.Item, total: float) -> dict:
+    span, call = item.span, item.call
+    left = min(100.0, max(0.0, item.offset_ms / total * 100))
+    details = {}
+    if span:
+        details = {"attributes": span.attributes, "resource": span.resource_attributes}
+        if span.events:
+            details["exceptions"] = span.events
+    return {
+        "name": item.name,
+        "depth": item.depth,
+        "indent": min(item.depth, 20) * 14,
+        "left": f"{left:.3f}",
+        "width": f"{max(MIN_BAR_PERCENT, min(100.0 - left, item.duration_ms / total * 100)):.3f}",
+        "offset_ms": item.offset_ms,
+        "duration_ms": item.duration_ms,
+        "is_error": item.is_error,
+        "is_ai": call is not None,
+        "service": span.service_name if span else "",
+        "span_id": span.span_id if span else "",
+        "parent_span_id": span.parent_span_id if span else "",
+        "status_message": (span.status_message if span else "") or (call["error_message"] if call else ""),
+        "model": call["model"] if call else "",
+        "tokens": call["total_tokens"] if call else None,
+        "cost": call["cost_usd"] if call else None,
+        "details": json.dumps(details, indent=2, sort_keys=True, default=str) if details else "",
+        "call_only": span is None,
+    }
+
+
+def sessions_page(model_admin, request):
+    _authorize(model_admin, request)
+    key = request.GET.get("range", "24h")
+    if key not in RANGES:
+        key = "24h"
+    filters = {"tenant": request.GET.get("tenant", "").strip(), "user_id": request.GET.get("user", "").strip()}
+    now = timezone.now()
+    rows = queries.sessions(now - RANGES[key], now, filters)
+    for row in rows:
+        row["url"] = session_url(row["session_id"])
+    context = {
+        **_context(model_admin, request, "Sessions"),
+        "rows": rows,
+        "ranges": list(RANGES),
+        "range": key,
+        "filters": filters,
+    }
+    return TemplateResponse(request, "traces/sessions.html", context)
+
+
+def session_page(model_admin, request, session_id: str):
+    _authorize(model_admin, request)
+    rows = queries.session(session_id)
+    if not rows:
+        raise Http404("No AI call has this session id.")
+    for row in rows:
+        row["url"] = trace_url(row["trace_id"]) if row["trace_id"] else ""
+        row["duration_ms"] = (row["last_seen"] - row["first_seen"]).total_seconds() * 1000
+    context = {
+        **_context(model_admin, request, f"Session {session_id}"),
+        "session_id": session_id,
+        "rows": rows,
+        "cost_usd": sum(row["cost_usd"] or 0.0 for row in rows),
+        "errors": sum(row["errors"] for row in rows),
+        "feedback": sum(row["feedback"] for row in rows),
+        "sessions_url": reverse("admin:traces_sessions"),
+    }
+    return TemplateResponse(request, "traces/session.html", context)
