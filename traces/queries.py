@@ -166,9 +166,11 @@ def _add_feedback(rows: list[dict]) -> None:
         row["errors"] += errors
 
 
-def slowest_traces(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
+def slowest_traces(since: datetime, until: datetime, limit: int = 10, tenant: str = "") -> list[dict]:
     """Root spans that started in the window, longest first (the dashboard's "slowest traces")."""
     roots = Span.objects.filter(start_time__gte=since, start_time__lt=until, parent_span_id="")
+    if tenant:
+        roots = roots.filter(tenant=tenant)
     return list(
         roots.order_by("-duration_ms").values(
             "trace_id", "name", "service_name", "start_time", "duration_ms", "status_code", "session_id"
@@ -176,8 +178,8 @@ def slowest_traces(since: datetime, until: datetime, limit: int = 10) -> list[di
     )
 
 
-def most_expensive_sessions(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
-    return ailogs.sessions(since, until, order="-cost_usd", limit=limit)
+def most_expensive_sessions(since: datetime, until: datetime, limit: int = 10, tenant: str = "") -> list[dict]:
+    return ailogs.sessions(since, until, {"tenant": tenant}, order="-cost_usd", limit=limit)
 
 
 def feedback_for_trace(trace_id: str) -> list:
