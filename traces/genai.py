@@ -19,6 +19,9 @@ TOTAL_TOKENS = ("gen_ai.usage.total_tokens", "llm.usage.total_tokens")
 CACHED_TOKENS = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cached_tokens")
 COST = ("gen_ai.usage.cost",)
 FUNCTION = ("aimon.function",)  # set by our own client; otherwise the span name
+# Set by our own client (clients/python) for the AI-log fields OpenTelemetry has no name for.
+OWN = {"aimon.actor_type": "actor_type", "aimon.input_hash": "input_hash", "aimon.output_preview": "output_preview"}
+METADATA_PREFIX = "aimon.metadata."
 FUNCTION_CHARS = 100
 ERROR_STATUS = 2  # OTLP Status.STATUS_CODE_ERROR
 
@@ -57,7 +60,8 @@ def event(row: dict, event_id: str) -> dict:
     """The AI-call event for a GenAI span row (traces.ingest); ailogs validates it like any other."""
     attributes = row["attributes"]
     call_status = status(row)
-    metadata = {"span_id": row["span_id"], "service": row["service_name"]}
+    metadata = {k[len(METADATA_PREFIX) :]: v for k, v in attributes.items() if k.startswith(METADATA_PREFIX)}
+    metadata.update({"span_id": row["span_id"], "service": row["service_name"]})
     if row["parent_span_id"]:
         metadata["parent_span_id"] = row["parent_span_id"]
     operation = attributes.get("gen_ai.operation.name")
@@ -81,9 +85,9 @@ def event(row: dict, event_id: str) -> dict:
         "user_id": row["user_id"],
         "session_id": row["session_id"],
         "tenant": row["tenant"],
-        "actor_type": attributes.get("aimon.actor_type"),
         "trace_id": row["trace_id"],
         "metadata": metadata,
+        **{field: attributes.get(name) for name, field in OWN.items()},
     }
     if call_status != "success":
         item["error_message"] = _error_message(row)
