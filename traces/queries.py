@@ -13,6 +13,7 @@ from feedback import queries as feedback
 from traces.models import Span, SpanStatus
 
 SPAN_LIMIT = 5_000  # a trace page never loads more spans than this
+CALL_MARGIN = timedelta(minutes=10)
 
 
 @dataclass
@@ -73,7 +74,7 @@ def trace(trace_id: str) -> Trace | None:
     spans = list(Span.objects.filter(trace_id=trace_id.lower()).order_by("start_time")[: SPAN_LIMIT + 1])
     truncated = len(spans) > SPAN_LIMIT
     spans = spans[:SPAN_LIMIT]
-    calls = ailogs.calls_in_trace(trace_id)
+    calls = ailogs.calls_in_trace(trace_id, *_around(spans))
     if not spans and not calls:
         return None
     by_span = {_meta(call).get("span_id"): call for call in calls}
@@ -96,6 +97,17 @@ def trace(trace_id: str) -> Trace | None:
         session_id=next((c["session_id"] for c in calls if c["session_id"]), "")
         or next((s.session_id for s in spans if s.session_id), ""),
         truncated=truncated,
+    )
+
+
+def _around(spans: list[Span]) -> tuple[datetime | None, datetime | None]:
+    """The minutes the trace ran, with a margin for calls logged by JSON with the same trace id;
+    a trace known only from AI calls (no span) has no bounds."""
+    if not spans:
+        return None, None
+    return (
+        min(s.start_time for s in spans) - CALL_MARGIN,
+        max(s.end_time for s in spans) + CALL_MARGIN,
     )
 
 

@@ -1,26 +1,26 @@
-"""Daily range partitions of a raw, time-keyed table on PostgreSQL (no-ops elsewhere).
+"""Daily range partitions of a high-volume table on PostgreSQL (no-ops elsewhere).
 
-The same scheme as metrics samples (metrics/partitions.py, docs/performance.md): partitions are
-created ahead by beat and dropped whole for retention, which returns the space at once with ~no
-WAL, where a batched DELETE of the same rows writes hundreds of MB. A DEFAULT partition catches
-rows whose day has no partition yet, so nothing is lost if beat was down; creating that day's
-partition later moves them over.
+Partitions are created ahead by beat (`ensure`) and dropped whole for retention (`drop_before`):
+DETACH + DROP returns the space at once with ~no WAL, where a batched DELETE of the same rows
+wrote ~720 MB of WAL (docs/performance.md). A DEFAULT partition catches rows whose day has no
+partition yet, so nothing is lost if beat was down; creating that day's partition later moves
+them over. Used by metric samples (on `timestamp`), AI calls (on `timestamp`) and the AI-call
+event-id keys (on the `day` they were received).
 """
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 
 
-@dataclass(frozen=True)
 class DailyPartitions:
-    table: str
-    column: str
+    """The daily partitions of `table`, range-partitioned on `column` (a timestamptz or a date)."""
 
-    @property
-    def default_partition(self) -> str:
-        return f"{self.table}_default"
+    def __init__(self, table: str, column: str = "timestamp", dates: bool = False) -> None:
+        self.table = table
+        self.column = column
+        self.dates = dates  # the partition key is a date column, not a timestamptz
+        self.default = f"{table}_default"
 
     def is_partitioned(self) -> bool:
         if connection.vendor != "postgresql":
@@ -34,6 +34,12 @@ class DailyPartitions:
 
     def name(self, day: date) -> str:
         return f"{self.table}_p{day:%Y%m%d}"
+
+    def bounds(self, day: date) -> tuple:
+        if self.dates:
+            return day, day + timedelta(days=1)
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return start, start + timedelta(days=1)
 
     def existing(self) -> dict[date, str]:
         """Return {day: table name} of the daily partitions attached now."""
@@ -49,14 +55,14 @@ class DailyPartitions:
 
     def create(self, day: date) -> None:
         """Create the day's partition, moving any rows the DEFAULT partition holds for that day."""
-        start, end = _bounds(day)
+        start, end = self.bounds(day)
         name = connection.ops.quote_name(self.name(day))
         column = connection.ops.quote_name(self.column)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {name} (LIKE {self.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
             cursor.execute(
-                f"WITH moved AS (DELETE FROM {self.default_partition} WHERE {column} >= %s AND {column} < %s "  # noqa: S608
-                f"RETURNING *) INSERT INTO {name} SELECT * FROM moved",
+                f"WITH moved AS (DELETE FROM {self.default} WHERE {column} >= %s AND {column} < %s RETURNING *) "  # noqa: S608
+                f"INSERT INTO {name} SELECT * FROM moved",
                 [start, end],
             )
             cursor.execute(
@@ -82,7 +88,8 @@ class DailyPartitions:
             return {}
         dropped = {}
         for day, name in sorted(self.existing().items()):
-            if _bounds(day)[1] > cutoff:
+            end = day + timedelta(days=1)
+            if datetime(end.year, end.month, end.day, tzinfo=UTC) > cutoff:
                 continue
             quoted = connection.ops.quote_name(name)
             with connection.cursor() as cursor:
@@ -93,8 +100,3 @@ class DailyPartitions:
                         cursor.execute(f"ALTER TABLE {self.table} DETACH PARTITION {quoted}")
                         cursor.execute(f"DROP TABLE {quoted}")
         return dropped
-
-
-def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
