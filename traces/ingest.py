@@ -21,6 +21,8 @@ from traces.models import NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKey, SpanS
 # uuid5 namespace of AI-call event ids derived from spans (any fixed UUID; never change it).
 EVENT_NAMESPACE = uuid.UUID("6f1c3c0e-8d5b-4a0e-9a51-2f3f0c7d9b21")
 MAX_EVENTS = 20  # exception events kept per span
+STATUS_CODES = frozenset(SpanStatus.values)
+SCALARS = (int, float, bool, type(None))
 
 
 class Invalid(Exception):
@@ -47,12 +49,19 @@ class Result:
 
 
 class Window:
-    """The start times a span may have: within retention, not far in the future."""
+    """What every span of one request is checked against, read from settings once per request:
+    the start times a span may have (within retention, not far in the future) and where its
+    session, tenant and user come from."""
 
     def __init__(self) -> None:
         now = timezone.now()
         self.earliest = now - timedelta(days=settings.SPANS_RETENTION_DAYS)
         self.latest = now + timedelta(seconds=settings.AILOGS_MAX_FUTURE_SECONDS)
+        self.identities = (
+            ("session_id", tuple(settings.TRACES_SESSION_ATTRIBUTES), 255, "session"),
+            ("tenant", tuple(settings.TRACES_TENANT_ATTRIBUTES), 100, "tenant"),
+            ("user_id", tuple(settings.TRACES_USER_ATTRIBUTES), 255, "user"),
+        )
 
 
 def store(request) -> Result:
@@ -63,10 +72,18 @@ def store(request) -> Result:
     index = 0
     for resource_spans in request.resource_spans:
         resource = otlp.attributes(resource_spans.resource.attributes)
+        try:
+            _no_nul(resource, "resource attributes")
+        except Invalid as exc:
+            resource_error = str(exc)
+        else:
+            resource_error = ""
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
                 try:
+                    if resource_error:
+                        raise Invalid(resource_error)
                     row = _row(span, resource, scope, window)
                 except Invalid as exc:
                     result.refuse(_where(index, span), str(exc))
@@ -129,9 +146,8 @@ def _row(span, resource: dict, scope: str, window: Window) -> dict:
         raise Invalid("start time is in the future.")
     attributes = otlp.attributes(span.attributes)
     _no_nul(attributes, "attributes")
-    _no_nul(resource, "resource attributes")
     hex_trace, hex_span = trace_id.hex(), span_id.hex()
-    return {
+    row = {
         "key": hex_trace + hex_span,
         "trace_id": hex_trace,
         "span_id": hex_span,
@@ -141,18 +157,18 @@ def _row(span, resource: dict, scope: str, window: Window) -> dict:
         "start_time": start,
         "end_time": end,
         "duration_ms": (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,
-        "status_code": span.status.code if span.status.code in SpanStatus.values else SpanStatus.UNSET,
+        "status_code": span.status.code if span.status.code in STATUS_CODES else SpanStatus.UNSET,
         "status_message": _text(span.status.message, STATUS_MESSAGE_CHARS, "status.message"),
         "service_name": _text(str(resource.get("service.name") or ""), 200, "resource service.name"),
         "scope": _text(scope, 200, "scope.name"),
-        "session_id": _pick(settings.TRACES_SESSION_ATTRIBUTES, attributes, resource, 255, "session"),
-        "tenant": _pick(settings.TRACES_TENANT_ATTRIBUTES, attributes, resource, 100, "tenant"),
-        "user_id": _pick(settings.TRACES_USER_ATTRIBUTES, attributes, resource, 255, "user"),
         "is_genai": genai.is_genai(attributes),
         "attributes": attributes,
         "resource_attributes": resource,
-        "events": _exception_events(span.events),
+        "events": _exception_events(span.events) if span.events else [],
     }
+    for field_name, names, limit, what in window.identities:
+        row[field_name] = _pick(names, attributes, resource, limit, what)
+    return row
 
 
 def _time(nanos: int, name: str) -> datetime:
@@ -172,7 +188,7 @@ def _text(value: str, limit: int, name: str) -> str:
     return value
 
 
-def _pick(names: list[str], attributes: dict, resource: dict, limit: int, what: str) -> str:
+def _pick(names: tuple[str, ...], attributes: dict, resource: dict, limit: int, what: str) -> str:
     """The first configured attribute present on the span, else on its resource."""
     for source in (attributes, resource):
         for name in names:
@@ -184,6 +200,11 @@ def _pick(names: list[str], attributes: dict, resource: dict, limit: int, what: 
 
 def _no_nul(value, where: str) -> None:
     """PostgreSQL stores no NUL in jsonb: refuse the span, naming the attribute, instead of a 500."""
+    if type(value) is dict and all(
+        "\x00" not in key and (type(item) is str and "\x00" not in item or type(item) in SCALARS)
+        for key, item in value.items()
+    ):
+        return  # the common flat, clean attribute set, checked in one pass
     if isinstance(value, str):
         if "\x00" in value:
             raise Invalid(f"{where} contain a NUL character.")
