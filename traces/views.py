@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from traces import queries
@@ -29,7 +29,12 @@ def _context(model_admin, request, title: str) -> dict:
 
 
 def trace_url(trace_id: str) -> str:
-    return reverse("admin:traces_trace", kwargs={"trace_id": trace_id})
+    """The trace page's URL, or "" for a trace id that cannot be a URL segment (a "/" in a
+    trace id logged through the JSON API)."""
+    try:
+        return reverse("admin:traces_trace", kwargs={"trace_id": trace_id})
+    except NoReverseMatch:
+        return ""
 
 
 def session_url(session_id: str) -> str:

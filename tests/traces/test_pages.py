@@ -72,3 +72,10 @@ def test_ai_calls_and_feedback_link_to_the_trace_page(client_for, alice, api_cli
         in client.get(f"/admin/feedback/feedback/{item.pk}/change/").content.decode()
     )
     assert AiCall.objects.filter(trace_id=trace_id).count() == 2
+
+
+def test_a_session_whose_trace_id_cannot_be_a_url_still_renders(client_for, alice, api_client):
+    api_client("ailogs:write").post("/api/v1/ai-logs/", [event(trace_id="a/b", session_id="s-slash")], format="json")
+    response = client_for(alice).get("/admin/traces/span/sessions/s-slash/")
+    assert response.status_code == 200
+    assert response.context["rows"][0]["url"] == ""
