@@ -79,3 +79,10 @@ def test_a_session_whose_trace_id_cannot_be_a_url_still_renders(client_for, alic
     response = client_for(alice).get("/admin/traces/span/sessions/s-slash/")
     assert response.status_code == 200
     assert response.context["rows"][0]["url"] == ""
+
+
+def test_the_span_list_links_to_sessions_and_each_span_to_its_trace(client_for, alice, api_client):
+    trace_id = agent_run(api_client)
+    page = client_for(alice).get("/admin/traces/span/").content.decode()
+    assert 'href="/admin/traces/span/sessions/"' in page
+    assert f"/admin/traces/span/trace/{trace_id}/" in page
