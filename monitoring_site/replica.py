@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 PRIMARY = "default"
 REPLICA = "replica"
-# Apps whose tables a read-only page may read a few seconds stale; "traces" once tracing lands.
+# Apps whose tables a read-only page may read a few seconds stale.
 REPLICA_APPS = frozenset({"ailogs", "metrics", "feedback", "alerts", "dashboard", "traces"})
 
 _in_scope: ContextVar[bool] = ContextVar("replica_reads", default=False)

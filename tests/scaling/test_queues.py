@@ -12,6 +12,8 @@ ROLES = {
     "ailogs.tasks.rollup_recent": "ingest",
     "metrics.tasks.rollup_metrics": "ingest",
     "metrics.tasks.ensure_metric_partitions": "ingest",
+    "traces.tasks.ensure_span_partitions": "ingest",
+    "traces.tasks.purge_spans": "retention",
     "alerts.tasks.evaluate_alerts": "evaluation",
     "alerts.tasks.deliver_notification": "notifications",
     "alerts.tasks.send_report": "reports",

@@ -44,10 +44,10 @@ def served(pg_cluster, site_env):
         yield url, {"Authorization": f"Bearer {key}"}, pg_cluster
 
 
-def ingest(url: str, headers: dict, count: int) -> None:
+def ingest(url: str, headers: dict, count: int, **fields) -> None:
     events = [
         {"event_id": str(uuid.uuid4()), "function": "answer", "provider": "openai", "model": "gpt-4o-mini",
-         "status": "success", "duration_ms": 120.0, "prompt_tokens": 10, "completion_tokens": 5}
+         "status": "success", "duration_ms": 120.0, "prompt_tokens": 10, "completion_tokens": 5, **fields}
         for _ in range(count)
     ]  # fmt: skip
     response = requests.post(f"{url}/api/v1/ai-logs/", json=events, headers=headers, timeout=10)
@@ -90,6 +90,18 @@ def test_the_dashboard_and_the_stats_read_from_the_replica(served):
     body = health(url)
     assert body["services"]["replica"]["status"] == "connected"
     assert body["services"]["replica"]["reads_from"] == "replica"
+
+
+def test_a_trace_is_read_from_the_replica(served):
+    url, headers, pg = served
+    trace_id = uuid.uuid4().hex
+    ingest(url, headers, 2, trace_id=trace_id)
+    pg.wait_replayed()
+    primary, replica = pg.calls("primary", "select%traces_span%"), pg.calls("replica", "select%traces_span%")
+    response = requests.get(f"{url}/api/v1/traces/{trace_id}/", headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    assert pg.calls("replica", "select%traces_span%") > replica
+    assert pg.calls("primary", "select%traces_span%") == primary
 
 
 def test_the_dashboard_warmers_and_the_reports_read_from_the_replica(site_env, pg_cluster):
