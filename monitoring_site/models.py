@@ -15,6 +15,9 @@ SCOPES = (
     "feedback:read",
     "alerts:read",
     "alerts:write",
+    "checks:read",
+    "checks:write",
+    "events:write",
 )
 
 

@@ -1,0 +1,166 @@
+"""State changes of checks: a ping arriving, and the sweep that finds the late ones.
+
+Both run under a row lock (the ping) or a conditional update (the sweep), so a ping and the sweep
+racing on one check never both flip it, and every flip is stored exactly once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from checks.models import MAX_RUN_TIME, Check, Flip, Ping, Status
+
+
+@dataclass
+class PingData:
+    kind: str  # success | start | fail
+    exit_status: int | None = None
+    method: str = "GET"
+    remote_addr: str | None = None
+    user_agent: str = ""
+    body: str = ""
+    body_truncated: bool = False
+
+
+def record_ping(code, data: PingData, now: datetime | None = None) -> Check | None:
+    """Store a ping and move the check's state; None when no check has this code."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        check = Check.objects.select_for_update().filter(code=code).first()
+        if check is None:
+            return None
+        duration = _run_time(check, now) if data.kind != Ping.Kind.START else None
+        check.n_pings += 1
+        Ping.objects.create(
+            owner=check,
+            n=check.n_pings,
+            created_at=now,
+            kind=data.kind,
+            exit_status=data.exit_status,
+            method=data.method,
+            remote_addr=data.remote_addr,
+            user_agent=data.user_agent[:200],
+            body=data.body,
+            body_truncated=data.body_truncated,
+            duration=duration,
+        )
+        if data.kind == Ping.Kind.START:
+            check.last_start = now
+            check.save(update_fields=["n_pings", "last_start"])
+            return check
+        _finish_run(check, data, duration, now)
+    return check
+
+
+def _run_time(check: Check, now: datetime):
+    if check.last_start and check.last_start <= now and now - check.last_start <= MAX_RUN_TIME:
+        return now - check.last_start
+    return None
+
+
+def _finish_run(check: Check, data: PingData, duration, now: datetime) -> None:
+    failed = data.kind == Ping.Kind.FAIL
+    old = check.status
+    check.consecutive_failures = check.consecutive_failures + 1 if failed else 0
+    check.last_ping, check.last_start, check.last_duration = now, None, duration
+    reason = _down_reason(check, data) if failed or check.failure_rate_percent is not None else None
+    if reason:
+        check.status = Status.DOWN
+    elif failed and old == Status.DOWN:
+        pass  # a failed run does not end an outage, even below the failures-before-down count
+    else:
+        check.status = Status.UP
+    check.alert_after = check.compute_alert_after()
+    check.save()
+    if check.status != old:
+        why = reason or ("resumed by a ping" if old == Status.PAUSED else _up_reason(data))
+        create_flip(check, old, check.status, why, now)
+
+
+def _up_reason(data: PingData) -> str:
+    if data.kind == Ping.Kind.FAIL:
+        return "ran again (a failure, below the failures-before-down threshold)"
+    return "success ping" if data.exit_status is None else f"exit status {data.exit_status}"
+
+
+def _down_reason(check: Check, data: PingData) -> str | None:
+    what = "fail ping" if data.exit_status is None else f"exit status {data.exit_status}"
+    if data.kind == Ping.Kind.FAIL and check.consecutive_failures >= check.failures_before_down:
+        if check.failures_before_down == 1:
+            return f"failed ({what})"
+        return f"failed {check.consecutive_failures} times in a row (last: {what})"
+    rate = failure_rate(check)
+    if rate is not None and rate > check.failure_rate_percent:
+        return f"{rate:.0f}% of the last {check.failure_rate_runs} runs failed (over {check.failure_rate_percent:g}%)"
+    return None
+
+
+def failure_rate(check: Check) -> float | None:
+    """Percent of the last N finished runs that failed; None until N runs exist or when off."""
+    if check.failure_rate_percent is None or not check.failure_rate_runs:
+        return None
+    kinds = list(
+        Ping.objects.filter(owner=check)
+        .exclude(kind=Ping.Kind.START)
+        .order_by("-created_at", "-id")
+        .values_list("kind", flat=True)[: check.failure_rate_runs]
+    )
+    if len(kinds) < check.failure_rate_runs:
+        return None
+    return 100.0 * kinds.count(Ping.Kind.FAIL) / len(kinds)
+
+
+def create_flip(subject, old: str, new: str, reason: str, now: datetime) -> Flip:
+    field = "owner_check" if isinstance(subject, Check) else "owner_monitor"
+    return Flip.objects.create(**{field: subject}, old_status=old, new_status=new, reason=reason[:300], created_at=now)
+
+
+def sweep_late(now: datetime | None = None) -> int:
+    """Mark every up check whose ping is overdue past its grace time down; return how many flipped.
+
+    One SELECT of the late rows (index on status, alert_after), one conditional UPDATE (a ping that
+    arrived meanwhile moved alert_after, so its check is left alone), one INSERT of the flips.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        late = list(
+            Check.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.UP, alert_after__lte=now)
+            .values_list("pk", "last_ping", "alert_after")
+        )
+        if not late:
+            return 0
+        Check.objects.filter(pk__in=[pk for pk, _, _ in late], status=Status.UP, alert_after__lte=now).update(
+            status=Status.DOWN
+        )
+        Flip.objects.bulk_create(
+            [
+                Flip(
+                    owner_check_id=pk,
+                    old_status=Status.UP,
+                    new_status=Status.DOWN,
+                    reason=f"no ping since {last:%Y-%m-%d %H:%M:%S} UTC; expected by {due:%Y-%m-%d %H:%M:%S} UTC with grace",
+                    created_at=now,
+                )
+                for pk, last, due in late
+            ],
+            batch_size=1000,
+        )
+    return len(late)
+
+
+def set_paused(check: Check, paused: bool, now: datetime | None = None) -> bool:
+    """Pause (no alerts, no late sweep) or resume a check; return whether it changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        check = Check.objects.select_for_update().get(pk=check.pk)
+        if paused == (check.status == Status.PAUSED):
+            return False
+        old = check.status
+        check.status = Status.PAUSED if paused else (Status.UP if check.last_ping else Status.NEW)
+        check.alert_after = None if paused else check.compute_alert_after()
+        check.save(update_fields=["status", "alert_after"])
+        create_flip(check, old, check.status, "paused by hand" if paused else "resumed by hand", now)
+    return True
