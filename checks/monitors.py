@@ -98,8 +98,10 @@ def claim_due(now: datetime | None = None, limit: int = 500) -> list[int]:
     claimed = []
     for pk, interval, previous in due:
         nxt = now + timedelta(seconds=interval)
-        if Monitor.objects.filter(pk=pk, next_run_at=previous).update(next_run_at=nxt) if previous else (
-            Monitor.objects.filter(pk=pk, next_run_at__isnull=True).update(next_run_at=nxt)
+        if (
+            Monitor.objects.filter(pk=pk, next_run_at=previous).update(next_run_at=nxt)
+            if previous
+            else (Monitor.objects.filter(pk=pk, next_run_at__isnull=True).update(next_run_at=nxt))
         ):
             claimed.append(pk)
     return claimed

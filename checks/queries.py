@@ -22,7 +22,8 @@ def down_by_group(now: datetime | None = None) -> dict[str, int]:
     return groups
 
 
-def monitors_down_by_group() -> dict[str, int]:
+def monitors_down_by_group(now: datetime | None = None) -> dict[str, int]:
+    """Every watched monitor as `monitor:<slug>` -> 1 down, 0 up (its status is set by its last runs)."""
     rows = Monitor.objects.exclude(status__in=[Status.NEW, Status.PAUSED]).values_list("slug", "status")
     return {f"monitor:{slug}": int(status == Status.DOWN) for slug, status in rows}
 
@@ -41,8 +42,13 @@ def daily_uptime(subject: Check | Monitor, days: int, now: datetime | None = Non
     now = now or timezone.now()
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     field = "owner_check" if isinstance(subject, Check) else "owner_monitor"
-    edges = list(Flip.objects.filter(**{field: subject}).order_by("created_at", "id").values_list("created_at", "new_status"))
-    return [(day.date(), _up_percent(edges, day, min(day + timedelta(days=1), now), subject.created_at)) for day in _days(start, days)]
+    edges = list(
+        Flip.objects.filter(**{field: subject}).order_by("created_at", "id").values_list("created_at", "new_status")
+    )
+    return [
+        (day.date(), _up_percent(edges, day, min(day + timedelta(days=1), now), subject.created_at))
+        for day in _days(start, days)
+    ]
 
 
 def _days(start: datetime, days: int) -> Iterable[datetime]:

@@ -30,5 +30,12 @@ def monitor_samples(result) -> list[dict]:
     tags = {"monitor": result.monitor.slug}
     samples = [{"name": "monitor_up", "type": "gauge", "value": 100 if result.up else 0, "unit": "%", "tags": tags}]
     if result.response_ms is not None:
-        samples.append({"name": "monitor_response_ms", "type": "gauge", "value": result.response_ms, "unit": "ms", "tags": tags})
+        samples.append(
+            {"name": "monitor_response_ms", "type": "gauge", "value": result.response_ms, "unit": "ms", "tags": tags}
+        )
     return samples
+
+
+def record_process_start(kind: str) -> None:
+    """Count one start of a web or worker process (`process_starts`, tag kind); never raises."""
+    record([{"name": "process_starts", "type": "counter", "value": 1, "tags": {"kind": kind}}])

@@ -127,7 +127,11 @@ class MonitorSerializer(serializers.ModelSerializer):
         }
 
     def validate(self, attrs):
-        merged = {f: getattr(self.instance, f) for f in ("url", "interval_seconds", "timeout_seconds")} if self.instance else {}
+        merged = (
+            {f: getattr(self.instance, f) for f in ("url", "interval_seconds", "timeout_seconds")}
+            if self.instance
+            else {}
+        )
         merged.update(attrs)
         errors = monitor_errors(merged.get("url", ""), merged.get("interval_seconds"), merged.get("timeout_seconds"))
         if errors:

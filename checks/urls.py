@@ -1,9 +1,9 @@
-"""URLs of the checks app: `api_urlpatterns` under /api/v1/, `urlpatterns` (pings, status pages) at the root."""
+"""URLs of the checks app: `api_urlpatterns` under /api/v1/, `urlpatterns` (pings) at the root."""
 
-from django.urls import path, re_path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from checks import api, status_page, views
+from checks import api, views
 
 router = SimpleRouter()
 router.register("checks", api.CheckViewSet, basename="check")
@@ -15,6 +15,4 @@ urlpatterns: list = [
     path("ping/<str:code>/start", views.start, name="ping-start"),
     path("ping/<str:code>/fail", views.fail, name="ping-fail"),
     path("ping/<str:code>/<str:status>", views.exit_status, name="ping-exit"),
-    re_path(r"^status-page/(?P<slug>[-a-zA-Z0-9_]+)\.json$", status_page.page_json, name="status-page-json"),
-    path("status-page/<slug:slug>/", status_page.page_html, name="status-page"),
 ]
