@@ -87,8 +87,8 @@ def _cached(slug: str) -> dict:
     data = page_data(page)
     try:
         cache.set(key, data, settings.STATUS_PAGE_CACHE_SECONDS)
-    except Exception:
-        pass
+    except Exception as exc:
+        logger.warning("status page cache unavailable: %s", exc)
     return data
 
 
