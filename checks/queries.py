@@ -56,6 +56,7 @@ def _days(start: datetime, days: int) -> Iterable[datetime]:
 
 
 def _up_percent(edges: list[tuple[datetime, str]], since: datetime, until: datetime, created: datetime) -> float | None:
+    """Percent of the watched time (not new, not paused) in [since, until) that was not down."""
     if until <= since or until <= created:
         return None
     since = max(since, created)
@@ -64,15 +65,14 @@ def _up_percent(edges: list[tuple[datetime, str]], since: datetime, until: datet
         if at > since:
             break
         state = new
-    down, cursor = timedelta(0), since
-    for at, new in edges:
-        if at <= since:
-            continue
-        if at >= until:
-            break
+    down, watched, cursor = timedelta(0), timedelta(0), since
+    for at, new in [e for e in edges if since < e[0] < until] + [(until, state)]:
+        span = at - cursor
+        if state not in (Status.NEW, Status.PAUSED):
+            watched += span
         if state == Status.DOWN:
-            down += at - cursor
+            down += span
         state, cursor = new, at
-    if state == Status.DOWN:
-        down += until - cursor
-    return round(100 * (1 - down / (until - since)), 2)
+    if not watched:
+        return None
+    return round(100 * (1 - down / watched), 2)

@@ -92,6 +92,10 @@ def _cached(slug: str) -> dict:
     return data
 
 
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
 def _cacheable(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = f"public, max-age={settings.STATUS_PAGE_CACHE_SECONDS}"
     return response
@@ -105,6 +109,11 @@ def page_html(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse("No status page has this address.\n", status=404, content_type="text/plain")
     for component in data["components"]:
         component["label"] = LABELS[component["status"]]
+    data["shown_updated_at"] = _minute(data["updated_at"])
+    for incident in data["incidents"]:
+        incident["shown_at"] = _minute(incident["started_at"])
+        for update in incident["updates"]:
+            update["shown_at"] = _minute(update["at"])
     return _cacheable(render(request, "incidents/status_page.html", {"page": data}))
 
 
