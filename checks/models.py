@@ -179,7 +179,8 @@ class Ping(models.Model):
         START = "start"
         FAIL = "fail"
 
-    owner = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="pings")
+    # No index of its own: the (owner, -created_at) index below serves lookups by owner too.
+    owner = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="pings", db_index=False)
     n = models.PositiveIntegerField(help_text="The check's ping number.")
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -226,8 +227,13 @@ class Flip(models.Model):
     """A change of status of a check or a monitor, with its reason (the outage history)."""
 
     # Named owner_*: a field called `check` would hide Model.check(), Django's system checks.
-    owner_check = models.ForeignKey(Check, null=True, blank=True, on_delete=models.CASCADE, related_name="flips")
-    owner_monitor = models.ForeignKey(Monitor, null=True, blank=True, on_delete=models.CASCADE, related_name="flips")
+    # No FK indexes of their own: the (owner_*, created_at) indexes below serve them.
+    owner_check = models.ForeignKey(
+        Check, null=True, blank=True, on_delete=models.CASCADE, related_name="flips", db_index=False
+    )
+    owner_monitor = models.ForeignKey(
+        Monitor, null=True, blank=True, on_delete=models.CASCADE, related_name="flips", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     old_status = models.CharField(max_length=8, choices=Status.choices)
     new_status = models.CharField(max_length=8, choices=Status.choices)

@@ -5,9 +5,9 @@ racing on one check never both flip it, and every flip is stored exactly once.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from checks.models import MAX_RUN_TIME, Check, Flip, Ping, Status
@@ -117,31 +117,56 @@ def create_flip(subject, old: str, new: str, reason: str, now: datetime) -> Flip
     return Flip.objects.create(**{field: subject}, old_status=old, new_status=new, reason=reason[:300], created_at=now)
 
 
+LATE_REASON = "no ping since {last} UTC; expected by {due} UTC with grace"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+# PostgreSQL: the whole sweep in one statement (lock the late rows, flip them, insert the flips);
+# 10,000 late checks at once (after a beat outage) take a fraction of the ORM's three round trips.
+SWEEP_SQL = """
+WITH late AS (
+    SELECT id, last_ping, alert_after FROM checks_check
+    WHERE status = 'up' AND alert_after <= %(now)s
+    FOR UPDATE SKIP LOCKED
+), flipped AS (
+    UPDATE checks_check AS c SET status = 'down' FROM late WHERE c.id = late.id
+    RETURNING c.id, late.last_ping, late.alert_after
+)
+INSERT INTO checks_flip (owner_check_id, created_at, old_status, new_status, reason)
+SELECT id, %(now)s, 'up', 'down',
+       'no ping since ' || to_char(last_ping AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+       || ' UTC; expected by ' || to_char(alert_after AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+       || ' UTC with grace'
+FROM flipped
+"""
+
+
 def sweep_late(now: datetime | None = None) -> int:
     """Mark every up check whose ping is overdue past its grace time down; return how many flipped.
 
-    One SELECT of the late rows (index on status, alert_after), one conditional UPDATE (a ping that
-    arrived meanwhile moved alert_after, so its check is left alone), one INSERT of the flips.
+    Late rows are locked (a ping holding one is skipped and wins), flipped only while still up and
+    late, and each flip is stored once: a check is late once per outage, however often this runs.
     """
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(SWEEP_SQL, {"now": now})
+            return cursor.rowcount
     with transaction.atomic():
         late = list(
             Check.objects.select_for_update(skip_locked=True)
             .filter(status=Status.UP, alert_after__lte=now)
             .values_list("pk", "last_ping", "alert_after")
         )
-        if not late:
-            return 0
-        Check.objects.filter(pk__in=[pk for pk, _, _ in late], status=Status.UP, alert_after__lte=now).update(
-            status=Status.DOWN
-        )
+        Check.objects.filter(pk__in=[pk for pk, _, _ in late], status=Status.UP).update(status=Status.DOWN)
         Flip.objects.bulk_create(
             [
                 Flip(
                     owner_check_id=pk,
                     old_status=Status.UP,
                     new_status=Status.DOWN,
-                    reason=f"no ping since {last:%Y-%m-%d %H:%M:%S} UTC; expected by {due:%Y-%m-%d %H:%M:%S} UTC with grace",
+                    reason=LATE_REASON.format(
+                        last=last.astimezone(UTC).strftime(TIME_FORMAT), due=due.astimezone(UTC).strftime(TIME_FORMAT)
+                    ),
                     created_at=now,
                 )
                 for pk, last, due in late
