@@ -85,6 +85,7 @@ def main() -> None:
     print(f"checks ping endpoint: gunicorn {WORKERS} sync workers, {THREADS} client threads, {CHECKS} checks")
     print(f"machine: {common.machine()} (shared with other agents)")
     phases = {
+        "GET /healthz?live (no DB: the ceiling)": [("GET", "/healthz?live", None)],
         "GET /ping/<uuid>": [("GET", f"/ping/{c}", None) for c in codes],
         "POST /ping/<uuid> with a 2 KB log": [("POST", f"/ping/{c}", LOG) for c in codes],
         "/start then success": [
@@ -96,7 +97,7 @@ def main() -> None:
         for label, requests in phases.items():
             result = load(requests, SECONDS, THREADS)
             print(
-                f"{label:<36} {result['rps']:7.0f} pings/s   p50 {result['p50_ms']:.1f} ms   "
+                f"{label:<40} {result['rps']:7.0f} pings/s   p50 {result['p50_ms']:.1f} ms   "
                 f"p99 {result['p99_ms']:.1f} ms   statuses {result['statuses']}   load {common.machine()}"
             )
     print(f"pings stored: {Ping.objects.count()}")

@@ -60,6 +60,9 @@ def _run_time(check: Check, now: datetime):
     return None
 
 
+RUN_FIELDS = ["n_pings", "status", "consecutive_failures", "last_ping", "last_start", "last_duration", "alert_after"]
+
+
 def _finish_run(check: Check, data: PingData, duration, now: datetime) -> None:
     failed = data.kind == Ping.Kind.FAIL
     old = check.status
@@ -73,7 +76,7 @@ def _finish_run(check: Check, data: PingData, duration, now: datetime) -> None:
     else:
         check.status = Status.UP
     check.alert_after = check.compute_alert_after()
-    check.save()
+    check.save(update_fields=RUN_FIELDS)
     if check.status != old:
         why = reason or ("resumed by a ping" if old == Status.PAUSED else _up_reason(data))
         create_flip(check, old, check.status, why, now)

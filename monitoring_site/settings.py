@@ -327,6 +327,7 @@ RETENTION_PINGS_DAYS = env.int("RETENTION_PINGS_DAYS", default=30)
 # Monitor results feed the status page's 90-day bars: keep a little more than that.
 RETENTION_MONITOR_RESULTS_DAYS = env.int("RETENTION_MONITOR_RESULTS_DAYS", default=100)
 STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=60)
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=365)
 
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
