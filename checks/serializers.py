@@ -50,7 +50,7 @@ class CheckSerializer(serializers.ModelSerializer):
     def get_status(self, obj: Check) -> str:
         return obj.get_status(timezone.now())
 
-    def get_next_due(self, obj: Check):
+    def get_next_due(self, obj: Check) -> str | None:
         due = obj.next_due()
         return due.isoformat() if due else None
 

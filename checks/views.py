@@ -71,7 +71,7 @@ def _ping(request: HttpRequest, code: str, kind: str, exit_status: int | None = 
         body=body,
         body_truncated=truncated,
     )
-    if record_ping(parsed, data) is None:
+    if not record_ping(parsed, data):
         return _text("not found: no check has this ping URL", 404)
     return _text("OK", 200)
 

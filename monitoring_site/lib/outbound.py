@@ -225,10 +225,11 @@ def request(
     url: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
-    deadline: float = DEADLINE,
+    deadline: float | None = None,
     user_agent: str = "monitoring-site-alerts",
 ) -> Response:
     """Send one request under the guard and the limits above (uptime monitors pass their own deadline)."""
+    deadline = DEADLINE if deadline is None else deadline
     scheme, host, port, path = parse(url)
     address = resolve(host, port)[0]
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
@@ -262,7 +263,7 @@ def _certificate_expiry(sock) -> datetime | None:
     return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC) if not_after else None
 
 
-def _read_capped(response: http.client.HTTPResponse, started: float, deadline: float = DEADLINE) -> bytes:
+def _read_capped(response: http.client.HTTPResponse, started: float, deadline: float) -> bytes:
     chunks, size = [], 0
     while size < MAX_BODY:
         if time.monotonic() - started >= deadline:

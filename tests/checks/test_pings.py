@@ -101,3 +101,40 @@ def test_a_ping_needs_no_login_or_csrf_token(check):
     from django.test import Client
 
     assert Client(enforce_csrf_checks=True).post(url(check), data=b"log", content_type="text/plain").status_code == 200
+
+
+def test_the_one_statement_success_path_stores_what_the_general_path_stores(make_check, monkeypatch):
+    """On PostgreSQL a plain success takes one statement; it must leave the same rows behind."""
+    from checks import services
+    from tests.checks.conftest import MINUTE, T0, ping
+
+    def run(check):
+        for i, (kind, fields) in enumerate(
+            [("success", {}), ("start", {}), ("success", {"exit_status": 0, "body": "log", "remote_addr": "10.0.0.1"})]
+        ):
+            check = ping(check, kind, at=T0 + i * MINUTE, **fields)
+        return check
+
+    fast = run(make_check(name="fast"))
+    monkeypatch.setattr(services, "_fast_success", lambda *args: False)
+    general = run(make_check(name="general"))
+    fields = ["status", "n_pings", "last_ping", "last_start", "last_duration", "alert_after", "consecutive_failures"]
+    assert [getattr(fast, f) for f in fields] == [getattr(general, f) for f in fields]
+    columns = ["n", "created_at", "kind", "exit_status", "remote_addr", "body", "duration"]
+    assert list(fast.pings.order_by("n").values_list(*columns)) == list(
+        general.pings.order_by("n").values_list(*columns)
+    )
+    assert fast.last_duration == MINUTE
+
+
+def test_a_plain_success_is_one_statement_on_postgresql(client, make_check):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    check = make_check()
+    client.get(url(check))  # new -> up: the general path
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url(check)).status_code == 200
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
