@@ -117,3 +117,16 @@ def test_results_become_uptime_and_response_time_metrics(site, make_monitor):
     assert (uptime, samples) == (50.0, 2)
     p95, _ = aggregate("monitor_response_ms", now - MINUTE, now + MINUTE, "p95", tags)
     assert p95 is not None and p95 >= 0
+
+
+def test_a_certificate_close_to_expiry_is_named_but_not_down(make_monitor, site):
+    from datetime import timedelta
+
+    monitor = make_monitor(site.url(), tls_warn_days=14)
+    soon = outbound.Response(200, {}, b"all good", 12.0, T0 + timedelta(days=9, hours=1))
+    assert monitors._judge(monitor, soon, (soon.tls_expires_at - T0).days) == (
+        True,
+        "OK; the TLS certificate expires in 9 days",
+    )
+    later = outbound.Response(200, {}, b"all good", 12.0, T0 + timedelta(days=60))
+    assert monitors._judge(monitor, later, 60) == (True, "OK")
