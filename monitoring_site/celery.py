@@ -19,6 +19,7 @@ SCHEDULE_MODULES = (
     "alerts.beat",
     "checks.beat",
     "dashboard.beat",
+    "traces.beat",
 )
 
 

@@ -12,6 +12,7 @@ from incidents import urls as incidents_urls
 from metrics import urls as metrics_urls
 from monitoring_site import views
 from monitoring_site.prometheus import metrics_view
+from traces import urls as traces_urls
 
 api_v1 = [
     path("auth/check/", views.AuthCheckView.as_view(), name="auth-check"),
@@ -21,6 +22,7 @@ api_v1 = [
     *alerts_urls.api_urlpatterns,
     *checks_urls.api_urlpatterns,
     *incidents_urls.api_urlpatterns,
+    *traces_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
