@@ -18,6 +18,7 @@ SCHEDULE_MODULES = (
     "metrics.beat",
     "feedback.beat",
     "alerts.beat",
+    "checks.beat",
     "dashboard.beat",
     "traces.beat",
 )

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "checks",
+    "incidents",
     "dashboard",
     "traces",
 ]
@@ -128,7 +130,11 @@ else:
     # Tests use a file, not :memory:, so a real Celery worker thread can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DATABASE_ROUTERS = ["monitoring_site.replica.ReplicaRouter"]
@@ -181,6 +187,9 @@ CELERY_TASK_ROUTES = {
     "metrics.tasks.ensure_metric_partitions": {"queue": "ingest"},
     "traces.tasks.ensure_span_partitions": {"queue": "ingest"},
     "alerts.tasks.evaluate_*": {"queue": "evaluation"},
+    "checks.tasks.sweep_late_checks": {"queue": "evaluation"},
+    "checks.tasks.dispatch_monitors": {"queue": "evaluation"},
+    "checks.tasks.run_monitor": {"queue": "notifications"},  # outgoing probes, network-bound like deliveries
     "alerts.tasks.deliver_*": {"queue": "notifications"},
     "alerts.tasks.send_report": {"queue": "reports"},
     "dashboard.tasks.warm_*": {"queue": "reports"},
@@ -354,6 +363,14 @@ RETENTION_AUDIT_EVENTS_DAYS = env.int("RETENTION_AUDIT_EVENTS_DAYS", default=730
 RETENTION_RESOLVED_ALERTS_DAYS = env.int("RETENTION_RESOLVED_ALERTS_DAYS", default=365)
 NOTIFY_ALLOW_PRIVATE_NETWORKS = env.bool("NOTIFY_ALLOW_PRIVATE_NETWORKS", default=False)
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+
+# --- Check-ins, monitors, status pages (SPEC section 10) ------------------------------------------
+CHECKS_PING_RATE_LIMIT_PER_MINUTE = env.int("CHECKS_PING_RATE_LIMIT_PER_MINUTE", default=60)
+RETENTION_PINGS_DAYS = env.int("RETENTION_PINGS_DAYS", default=30)
+# Monitor results feed the status page's 90-day bars: keep a little more than that.
+RETENTION_MONITOR_RESULTS_DAYS = env.int("RETENTION_MONITOR_RESULTS_DAYS", default=100)
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=60)
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=365)
 
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
