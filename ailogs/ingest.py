@@ -22,6 +22,7 @@ from ailogs.models import (
     METADATA_MAX_BYTES,
     OUTPUT_PREVIEW_CHARS,
     AiCall,
+    AiCallEventId,
     CostSource,
     Status,
 )
@@ -248,7 +249,7 @@ def _store(rows: list[dict]) -> int:
     crashes (never corruption; a web-process crash loses nothing).
     """
     if settings.AILOGS_SYNCHRONOUS_COMMIT or connection.vendor != "postgresql":
-        return insert_new_rows(AiCall, rows)
+        return insert_new_rows(AiCall, rows, key_model=AiCallEventId)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")  # this transaction only
-        return insert_new_rows(AiCall, rows)
+        return insert_new_rows(AiCall, rows, key_model=AiCallEventId)
