@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ailogs import queries
-from ailogs.ingest import ingest
+from ailogs.ingest import ValidBatch, decode_valid, ingest, store_valid
 from ailogs.models import AiCall, Status
 from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
 from monitoring_site.api import batch_items, ingest_response
@@ -68,6 +68,7 @@ def _bounds(params) -> tuple[datetime | None, datetime | None]:
 )
 class AiLogsView(ListAPIView):
     required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
+    decode_valid = staticmethod(decode_valid)  # LimitedJSONParser: one-pass decode + validation
     serializer_class = AiCallSerializer
     pagination_class = NewestFirst
 
@@ -88,7 +89,7 @@ class AiLogsView(ListAPIView):
     )
     def post(self, request):
         items = batch_items(request.data, settings.AILOGS_MAX_BATCH, "event")
-        body = ingest(items)
+        body = store_valid(items) if isinstance(items, ValidBatch) else ingest(items)
         return ingest_response(len(items), body["accepted"], body["errors"])
 
 

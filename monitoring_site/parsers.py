@@ -24,6 +24,13 @@ class LimitedJSONParser(JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+        # A view may decode and validate its body in one pass (e.g. ailogs.ingest.decode_valid);
+        # None from it means "decode as usual", so every error below is still worded here.
+        fast = getattr((parser_context or {}).get("view"), "decode_valid", None)
+        if fast is not None and b"\\u0000" not in body:
+            valid = fast(body)
+            if valid is not None:
+                return valid
         data = super().parse(io.BytesIO(body), media_type, parser_context)
         # JSON can only carry NUL as the escape \u0000; PostgreSQL stores no NUL in text or jsonb,
         # so such a value would fail at INSERT time as a 500. The byte scan keeps the walk rare.
