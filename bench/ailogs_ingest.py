@@ -108,9 +108,10 @@ def raw_copy_rate(batches: int) -> float:
     return raw_copy_rate_of(DB, lambda: fresh_batch(TEMPLATE), batches)
 
 
-def raw_copy_rate_of(db: str, make_body, batches: int) -> float:
+def raw_copy_rate_of(db: str, make_body, batches: int, connections: int = 1) -> float:
     """Rows/s of psycopg COPY of `batches` bodies from make_body, validated as the endpoint does,
-    into ailogs_aicall of database `db`, one transaction per body."""
+    into ailogs_aicall of database `db`, one transaction per body, from `connections` clients at
+    once (as many as the server has workers, for a like-for-like ratio)."""
     import psycopg
     from django.utils import timezone
 
@@ -124,15 +125,23 @@ def raw_copy_rate_of(db: str, make_body, batches: int) -> float:
         rows.append([validate(item, context)[0] for item in body])
     columns = list(rows[0][0])
     names = ", ".join(AiCall._meta.get_field(c).column for c in columns)
+
+    def copy_batches(share: list) -> None:
+        with psycopg.connect(common.bench_database_url(db)) as conn:
+            for batch in share:
+                with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(
+                            [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+                        )
+                conn.commit()
+
+    clients = [threading.Thread(target=copy_batches, args=(rows[i::connections],)) for i in range(connections)]
     started = time.perf_counter()
-    with psycopg.connect(common.bench_database_url(db)) as conn:
-        for batch in rows:
-            with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(
-                        [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
-                    )
-            conn.commit()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
     return batches * BATCH / (time.perf_counter() - started)
 
 

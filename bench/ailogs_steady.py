@@ -236,15 +236,17 @@ def main() -> None:
         print(f"server command: {server.command} (PORT={PORT})")
         load("/api/v1/ai-logs/", bodies, 4, 3, key)  # warm-up
         batch = load("/api/v1/ai-logs/", bodies, 4, SECONDS, key)
-        copy_rate = raw_copy_rate_of(DB, bodies, max(20, min(batch["requests"], 200)))
+        copy_1 = raw_copy_rate_of(DB, bodies, max(20, min(batch["requests"], 200)))
+        copy_rate = raw_copy_rate_of(DB, bodies, max(20, min(batch["requests"], 200)), connections=2)
         events = batch["rps"] * BATCH
         print(
             f"steady state ({have:,} rows): batch of {BATCH}: {events:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, "
             f"p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}"
         )
         print(
-            f"raw psycopg COPY of the same rows into the same table (500/txn): {copy_rate:,.0f} rows/s; "
-            f"endpoint/COPY = {events / copy_rate:.2f}  [{common.machine()}]"
+            f"raw psycopg COPY of the same rows into the same table (500/txn): 1 connection {copy_1:,.0f} rows/s, "
+            f"2 connections (as the 2 workers) {copy_rate:,.0f} rows/s; endpoint/COPY(2) = {events / copy_rate:.2f}, "
+            f"endpoint/COPY(1) = {events / copy_1:.2f}  [{common.machine()}]"
         )
         if PURGE_ROWS:
             purge_during_load(key, bodies)
