@@ -95,10 +95,19 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         with connection.cursor() as cursor:
             cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model, inline=True), params)
             return cursor.rowcount
-    if key_model is not None and all(row.get(key_field) is None for row in rows):
-        # Nothing to deduplicate (the key lives in another table): COPY straight in, half the work.
+    if key_model is not None:
+        # Claim the keys first (one INSERT of an array), then COPY only the rows whose key was
+        # claimed, or that have none, straight into the table: no stage table, no second pass
+        # over the rows in the database. The claimed keys' index entries stay locked until the
+        # commit, so a concurrent copy of the batch waits there and then finds them taken.
         with transaction.atomic(), connection.cursor() as cursor:
-            _copy(cursor, model, table, quoted, attnames, rows)
+            keys = [row[key_field] for row in rows if row.get(key_field) is not None]
+            if keys:
+                cursor.execute(_claim_array_sql(model, key_field, key_model), [keys])
+                claimed = {key for (key,) in cursor.fetchall()}
+                rows = [row for row in rows if row.get(key_field) is None or row[key_field] in claimed]
+            if rows:
+                _copy(cursor, model, table, quoted, attnames, rows)
         return len(rows)
     stage = connection.ops.quote_name(f"_stage_{model._meta.db_table}")
     nested = connection.in_atomic_block
@@ -120,6 +129,21 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
             conflict = _on_conflict(model, key_field)
             cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
         return cursor.rowcount
+
+
+def _claim_array_sql(model, key_field: str, key_model) -> str:
+    keys = connection.ops.quote_name(key_model._meta.db_table)
+    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    key_type = key_model._meta.get_field(key_field).db_type(connection)
+    earlier = (
+        f"WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.key) "  # noqa: S608
+        if getattr(key_model, "across_partitions", False)
+        else ""
+    )
+    return (
+        f"INSERT INTO {keys} ({key_column}) SELECT s.key FROM unnest(%s::{key_type}[]) AS s (key) "  # noqa: S608
+        f"{earlier}ON CONFLICT DO NOTHING RETURNING {key_column}"
+    )
 
 
 def _on_conflict(model, key_field: str) -> str:
