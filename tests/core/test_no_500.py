@@ -135,3 +135,37 @@ def test_far_too_long_text_is_refused_with_its_limit(api_client, field):
 def test_port_zero_is_refused_by_the_url_check(url):
     with pytest.raises(outbound.BlockedURL, match="port 0"):
         outbound.parse(url)
+
+
+# --- Found by the schemathesis run (tests/core/test_api_schemathesis.py) ---------------------
+
+
+def test_an_alert_filter_rule_id_beyond_a_bigint_is_a_400_not_a_500(api_client):
+    response = api_client("alerts:read").get("/api/v1/alerts/?rule=2786653474669939654924435456")
+    assert response.status_code == 400
+    assert "rule" in response.json()
+
+
+@pytest.mark.parametrize("page_size", ["abc", "", "0", "1001", "-5"])
+def test_a_bad_page_size_is_a_400_not_quietly_the_default(api_client, page_size):
+    for path, scope in (("/api/v1/ai-logs/", "ailogs:read"), ("/api/v1/alerts/", "alerts:read")):
+        response = api_client(scope).get(path, {"page_size": page_size})
+        assert response.status_code == 400
+        assert response.json()["page_size"] == ["Use a whole number from 1 to 1000."]
+
+
+def test_an_unknown_api_path_answers_json(api_client):
+    response = api_client("alerts:write").delete("/api/v1/alert-rules/1.5e-38/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_feedback_message_longer_than_its_limit_as_sent_is_refused(client_for, uma):
+    client = client_for(uma)
+    response = client.post(
+        "/api/v1/feedback/", json.dumps({"message": " " + "m" * 5000}), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "message" in response.json()
+    accepted = client.post("/api/v1/feedback/", json.dumps({"message": " m "}), content_type="application/json")
+    assert accepted.status_code == 201
