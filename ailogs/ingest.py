@@ -36,6 +36,7 @@ from ailogs.models import (
 )
 from ailogs.pricing import price_book
 from monitoring_site.lib.ingest import insert_new_rows
+from monitoring_site.lib.text import clip
 
 STATUSES = frozenset(Status.values)
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -50,6 +51,9 @@ STRINGS = {
     "trace_id": 255,
 }
 ERROR_MESSAGE_CHARS = 4000
+# output_preview and error_message are stored cut (to OUTPUT_PREVIEW_CHARS / ERROR_MESSAGE_CHARS,
+# ending in "…"); longer than this they are refused, so a client learns it sends far too much.
+LONG_TEXT_CHARS = 100_000
 STRING_FIELDS = tuple(STRINGS.items())
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 NUMBER = (int, float)
@@ -100,7 +104,12 @@ def _count(value) -> int:
 
 
 def _number(value, limit: float, unit: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # isfinite() only for floats: a JSON integer of 400 digits overflows float() (an OverflowError).
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (type(value) is float and not math.isfinite(value))
+    ):
         raise Invalid("A valid number is required.")
     if value < 0:
         raise Invalid("Ensure this value is greater than or equal to 0.")
@@ -162,6 +171,12 @@ def _input_hash(item: dict) -> str:
     return value.lower()
 
 
+def _shown(value) -> str:
+    """A client's value as an error message quotes it: JSON, at most 50 characters."""
+    text = json.dumps(value)
+    return text if len(text) <= 50 else text[:49] + "…"
+
+
 def _field(errors: dict, name: str, check, *args):
     try:
         return check(*args)
@@ -197,9 +212,11 @@ def validate(item, context: Context) -> tuple[dict | None, dict]:
         row["duration_ms"] = float(duration)
     else:
         row["duration_ms"] = _field(errors, "duration_ms", _number, duration, MAX_DURATION_MS, " (one day)")
-    status = get("status") or Status.SUCCESS
-    if not isinstance(status, str) or status not in STATUSES:  # a list or object is unhashable
-        errors["status"] = [f'"{status}" is not a valid choice.']
+    status = get("status")
+    if status is None:
+        status = Status.SUCCESS
+    elif type(status) is not str or status not in STATUSES:  # a list or object is unhashable
+        errors["status"] = [f"{_shown(status)} is not a valid choice. Choose one of {', '.join(Status.values)}."]
     row["status"] = status
     for name in TOKEN_FIELDS:
         value = get(name)
@@ -211,7 +228,11 @@ def validate(item, context: Context) -> tuple[dict | None, dict]:
     row["input_hash"] = _field(errors, "input_hash" if get("input") is None else "input", _input_hash, item)
     for name in ("output_preview", "error_message"):
         value = get(name)
-        row[name] = value if type(value) is str else _field(errors, name, _text, value, 10**7)
+        row[name] = (
+            value
+            if type(value) is str and len(value) <= LONG_TEXT_CHARS
+            else _field(errors, name, _text, value, LONG_TEXT_CHARS)
+        )
     cost = get("cost_usd")
     row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost, MAX_COST_USD)
     if not errors:
@@ -236,8 +257,8 @@ def _check_encodable(row: dict, item: dict, errors: dict) -> None:
 
 def _finish(row: dict, item: dict, book) -> dict:
     """Fill derived fields of a valid row: truncations, total tokens, cost."""
-    row["output_preview"] = row["output_preview"][:OUTPUT_PREVIEW_CHARS]
-    row["error_message"] = row["error_message"][:ERROR_MESSAGE_CHARS]
+    row["output_preview"] = clip(row["output_preview"], OUTPUT_PREVIEW_CHARS)
+    row["error_message"] = clip(row["error_message"], ERROR_MESSAGE_CHARS)
     if item.get("total_tokens") is None:
         row["total_tokens"] = row["prompt_tokens"] + row["completion_tokens"]
     if row["cost_usd"] is not None:
@@ -279,8 +300,8 @@ class _Event(msgspec.Struct):
     metadata: dict | None = None
     input: Any = None
     input_hash: Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")] | None = None
-    output_preview: str | None = None
-    error_message: str | None = None
+    output_preview: Annotated[str, msgspec.Meta(max_length=LONG_TEXT_CHARS)] | None = None
+    error_message: Annotated[str, msgspec.Meta(max_length=LONG_TEXT_CHARS)] | None = None
     cost_usd: Annotated[float, msgspec.Meta(ge=0, le=MAX_COST_USD)] | None = None
 
 
@@ -313,6 +334,11 @@ def decode_valid(body: bytes) -> ValidBatch | None:
 
 def _fast_row(event: _Event, context: Context) -> dict | None:
     """The row `validate` would build from this event, or None when a check outside the types fails."""
+    # The parser refuses bodies nested deeper than API_MAX_JSON_DEPTH; only these two fields can
+    # nest, and below the body's list and the event object they have depth - 2 levels left.
+    levels = settings.API_MAX_JSON_DEPTH - 2
+    if _deeper(event.metadata, levels) or _deeper(event.input, levels):
+        return None
     try:
         timestamp = _timestamp(event.timestamp, context)
         metadata = {} if not event.metadata else _metadata(event.metadata)
@@ -345,6 +371,17 @@ def _fast_row(event: _Event, context: Context) -> dict | None:
         "cost_usd": event.cost_usd,
     }
     return _finish(row, {"total_tokens": event.total_tokens}, context.book)
+
+
+def _deeper(value, levels: int) -> bool:
+    """True when containers nest more than `levels` deep in value (a scalar has depth 0)."""
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list):
+        return False
+    if levels <= 0:
+        return True
+    return any(_deeper(item, levels - 1) for item in value if isinstance(item, (dict, list)))
 
 
 def store_valid(rows: ValidBatch) -> dict:

@@ -81,8 +81,9 @@ def _name(value, errors) -> str | None:
 
 
 def _type(value, errors) -> str:
-    if value not in TYPES:
-        errors["type"] = [f'"{value}" is not a valid choice; use one of {", ".join(sorted(TYPES))}.']
+    if not isinstance(value, str) or value not in TYPES:  # a list or object is unhashable: check the type first
+        shown = value if isinstance(value, str) else type(value).__name__
+        errors["type"] = [f'"{shown[:50]}" is not a valid choice; use one of {", ".join(sorted(TYPES))}.']
     return value
 
 
@@ -91,7 +92,7 @@ def _value(value, errors) -> float | None:
         errors["value"] = ["This field is required."]
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         errors["value"] = ["A number is required."]
-    elif not math.isfinite(value) or abs(value) > 1e300:
+    elif abs(value) > 1e300 or not math.isfinite(value):  # abs() first: isfinite(10**400) overflows
         errors["value"] = ["The value must be a finite number."]
     else:
         return float(value)

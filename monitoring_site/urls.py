@@ -35,4 +35,5 @@ urlpatterns = [
     *alerts_urls.urlpatterns,
 ]
 
+handler404 = "monitoring_site.views.not_found"
 handler500 = "monitoring_site.views.server_error"

@@ -73,15 +73,30 @@ def test_a_list_or_object_as_status_is_a_400_naming_the_field(writer):
     assert "not a valid choice" in errors[0]["errors"]["status"][0]
 
 
-@pytest.mark.parametrize(
-    "field", ["function", "model", "tenant", "output_preview", "error_message", "input", "metadata"]
-)
-def test_a_lone_surrogate_is_a_400_naming_the_field_and_the_others_are_stored(writer, field):
-    bad = event(**{field: {"k": "\ud800"} if field == "metadata" else "a\ud800"})
-    body = json.dumps([bad, event()])  # ensure_ascii: the surrogate travels as the escape \ud800
+SURROGATE_FIELDS = ["function", "model", "tenant", "output_preview", "error_message", "input", "metadata"]
+
+
+def _with_surrogate(field: str) -> dict:
+    return event(**{field: {"k": "\ud800"} if field == "metadata" else "a\ud800"})
+
+
+@pytest.mark.parametrize("field", SURROGATE_FIELDS)
+def test_a_lone_surrogate_in_a_body_is_a_400_naming_the_field(writer, field):
+    body = json.dumps([event(), _with_surrogate(field)])  # ensure_ascii: it travels as the escape \ud800
     response = writer.generic("POST", URL, body, content_type="application/json")
-    assert response.status_code == 207, response.content
-    [error] = response.json()["errors"]
+    assert response.status_code == 400, response.content
+    assert f"[1].{field}" in response.content.decode() and "surrogate" in response.content.decode()
+    assert AiCall.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", SURROGATE_FIELDS)
+def test_events_handed_over_already_decoded_get_the_same_field_error(field):
+    """Other entry points (e.g. OTLP spans as event dicts) skip the parser: ingest() names the field."""
+    from ailogs.ingest import ingest
+
+    body = ingest([_with_surrogate(field), event()])
+    assert body["accepted"] == 1
+    [error] = body["errors"]
     assert error["index"] == 0 and list(error["errors"]) == [field]
     assert "surrogate" in error["errors"][field][0]
     assert AiCall.objects.count() == 1
