@@ -18,6 +18,7 @@ SCHEDULE_MODULES = (
     "feedback.beat",
     "alerts.beat",
     "dashboard.beat",
+    "traces.beat",
 )
 
 
