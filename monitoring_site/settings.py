@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "checks",
+    "incidents",
     "dashboard",
     "traces",
 ]
@@ -329,6 +331,14 @@ RETENTION_AUDIT_EVENTS_DAYS = env.int("RETENTION_AUDIT_EVENTS_DAYS", default=730
 RETENTION_RESOLVED_ALERTS_DAYS = env.int("RETENTION_RESOLVED_ALERTS_DAYS", default=365)
 NOTIFY_ALLOW_PRIVATE_NETWORKS = env.bool("NOTIFY_ALLOW_PRIVATE_NETWORKS", default=False)
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+
+# --- Check-ins, monitors, status pages (SPEC section 10) ------------------------------------------
+CHECKS_PING_RATE_LIMIT_PER_MINUTE = env.int("CHECKS_PING_RATE_LIMIT_PER_MINUTE", default=60)
+RETENTION_PINGS_DAYS = env.int("RETENTION_PINGS_DAYS", default=30)
+# Monitor results feed the status page's 90-day bars: keep a little more than that.
+RETENTION_MONITOR_RESULTS_DAYS = env.int("RETENTION_MONITOR_RESULTS_DAYS", default=100)
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=60)
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=365)
 
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
