@@ -66,6 +66,10 @@ _FIELD_ERRORS = {
     "description": 'DRF field errors {"field": ["message", ...]} (nested for nested fields), or {"detail": "..."} '
     "for a body that is not valid JSON, nests too deeply or holds a NUL or lone surrogate.",
 }
+_PROTOCOL_ERROR = {
+    "type": "object",
+    "description": "The error shape of the endpoint's own protocol, e.g. OTLP's Status {code, message}.",
+}
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 
 
@@ -88,21 +92,26 @@ def document_error_responses(result: dict, generator, request, public) -> dict:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             keyed = any("ServiceApiKey" in requirement for requirement in operation.get("security", []))
+            # An endpoint of another protocol (OTLP/protobuf) answers errors in that protocol's shape.
+            own_protocol = any(not t.endswith("json") for t in operation.get("requestBody", {}).get("content", {}))
+            detail = _PROTOCOL_ERROR if own_protocol else _DETAIL
             answers = {
-                "400": _answer("Invalid input: the message names the field.", _FIELD_ERRORS),
-                "403": _answer("The key lacks the scope, or the user the role.", _DETAIL),
-                "429": _answer("Too many requests.", _DETAIL, _RETRY_AFTER),
-                "503": _answer("Database unreachable; nothing was stored.", _DETAIL, _RETRY_AFTER),
+                "400": _answer(
+                    "Invalid input: the message names the field.", _PROTOCOL_ERROR if own_protocol else _FIELD_ERRORS
+                ),
+                "403": _answer("The key lacks the scope, or the user the role.", detail),
+                "429": _answer("Too many requests.", detail, _RETRY_AFTER),
+                "503": _answer("Database unreachable; nothing was stored.", detail, _RETRY_AFTER),
             }
             if keyed:
-                answers["401"] = _answer("Missing or invalid key (or no signed-in user).", _DETAIL)
+                answers["401"] = _answer("Missing or invalid key (or no signed-in user).", detail)
             if "{" in path:
-                answers["404"] = _answer("No such object.", _DETAIL)
+                answers["404"] = _answer("No such object.", detail)
             if any(parameter.get("name") == "cursor" for parameter in operation.get("parameters", [])):
-                answers["404"] = _answer("Invalid cursor (DRF's cursor pagination answers 404).", _DETAIL)
+                answers["404"] = _answer("Invalid cursor (DRF's cursor pagination answers 404).", detail)
             if "requestBody" in operation:
-                answers["413"] = _answer("Body larger than the limit.", _DETAIL)
-                answers["415"] = _answer("Not application/json.", _DETAIL)
+                answers["413"] = _answer("Body larger than the limit.", detail)
+                answers["415"] = _answer("Not a media type this operation reads.", detail)
             for code, answer in answers.items():
                 documented = responses.get(code)
                 if documented is None:

@@ -169,3 +169,15 @@ def test_a_feedback_message_longer_than_its_limit_as_sent_is_refused(client_for,
     assert "message" in response.json()
     accepted = client.post("/api/v1/feedback/", json.dumps({"message": " m "}), content_type="application/json")
     assert accepted.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\\\\ud83d\\ude00", "\\ud83d\\\\ude00", "\\ud83d\\ud83d\\ude00", "\\ude00\\ud83d"],
+    ids=["text-before-low", "high-before-text", "high-then-pair", "low-then-high"],
+)
+def test_a_lone_surrogate_next_to_lookalike_text_is_still_found(api_client, text):
+    body = '{"function": "f", "duration_ms": 1, "error_message": "' + text + '"}'
+    response = post(api_client("ailogs:write"), "/api/v1/ai-logs/", body)
+    assert response.status_code == 400
+    assert response.json()["detail"].endswith(": error_message.")
