@@ -14,6 +14,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 STARTED_AT = time.time()
+SCHEDULER_STARTED = "scheduler.started"  # the Heartbeat row beat writes as it starts (celery.py)
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
 
 
@@ -97,13 +98,18 @@ def check_broker() -> dict:
 def check_scheduler() -> dict:
     from monitoring_site.models import Heartbeat
 
-    beats = dict(Heartbeat.objects.filter(name__in=("scheduler", "alerts.evaluate")).values_list("name", "last_run"))
+    names = ("scheduler", "alerts.evaluate", SCHEDULER_STARTED)
+    beats = dict(Heartbeat.objects.filter(name__in=names).values_list("name", "last_run"))
     beat = beats.get("scheduler")
+    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
+    started = beats.get(SCHEDULER_STARTED)
+    if started and started > late and (beat is None or beat < started):
+        # Beat came up moments ago and its first heartbeat is not due yet: not a failure.
+        return {"status": "starting", "last_run": beat.isoformat() if beat else None, "started": started.isoformat()}
     if beat is None:
         return {"status": "never_run", "last_run": None}
     # Alert evaluation is the dead man's switch too: with rules to evaluate, it must have run lately.
     evaluated = beats.get("alerts.evaluate")
-    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
     stale = beat < late or (evaluated < late if evaluated else _enabled_alert_rules())
     return {
         "status": "stale" if stale else "ok",
@@ -147,7 +153,7 @@ def full_health() -> tuple[dict, int]:
     notes = []
     if database["status"] == "connected":
         scheduler = check_scheduler()
-        if scheduler["status"] != "ok":
+        if scheduler["status"] not in ("ok", "starting"):
             notes.append("scheduler has not run in the last 3 minutes")
         channels = notification_channel_count()
         if channels == 0:

@@ -94,14 +94,20 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Persistent connections: a new PostgreSQL connection costs ~13 ms (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 else:
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     # Web, worker and beat share one file: WAL and a busy timeout keep them from "database is locked".
     # Tests use a file, not :memory:, so a real Celery worker thread can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -120,7 +126,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "monitoring"}}
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# "localhost" only names the filesystem broker: without it kombu warns on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _sub in ("queue", "processed", "control"):
@@ -168,9 +175,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its "AXES: BEGIN" line on every process start buries the run log
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/health$", r"^metrics$"]
@@ -208,6 +218,7 @@ DB_UNAVAILABLE_RETRY_AFTER = 30
 # --- Internationalisation, static -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+FORMAT_MODULE_PATH = ["monitoring_site.formats"]  # ISO dates, 24-hour times in the admin
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
@@ -229,7 +240,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 EXPORTS_DIR = VAR_DIR / "exports"
 
 # --- Email ------------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
@@ -246,7 +262,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["monitoring_site.api_keys.HasScope"],
     "DEFAULT_THROTTLE_CLASSES": ["monitoring_site.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["monitoring_site.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "monitoring_site.api.exception_handler",
@@ -275,7 +294,10 @@ SCHEDULER_STALE_AFTER = timedelta(minutes=3)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "monitoring_site.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "monitoring_site.logging.RequestContextFilter"},
+        "client_errors": {"()": "monitoring_site.logging.ClientErrorWithoutTraceback"},
+    },
     "formatters": {
         "json": {"()": "monitoring_site.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -284,7 +306,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if ENABLE_JSON_LOGGING else "plain",
-            "filters": ["request_context"],
+            "filters": ["request_context", "client_errors"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -305,7 +327,9 @@ SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
-init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, release=VERSION)
+init_sentry(
+    dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, release=VERSION
+)
 
 # Messages live in the session (not a cookie): the admin shows a new API key once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

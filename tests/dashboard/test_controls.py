@@ -35,6 +35,18 @@ def test_it_colours_changes_by_whether_they_are_good_news():
     assert card("x", "X", 5, None)["change_display"] == "no earlier data"
 
 
+def test_a_nearly_empty_previous_period_reads_new_not_a_huge_percentage():
+    from dashboard.formatting import card
+
+    # The 7-day overview of the demo once read "+127,395 %" tokens against a near-empty week.
+    tokens = card("t", "Tokens", 25_479_000, 20_000, better="none")
+    assert (tokens["change_display"], tokens["direction"], tokens["previous_display"]) == ("new", "", "20.0k")
+    assert card("c", "Cost", 12.5, 0)["change_display"] == "new"
+    assert card("c", "Cost", 0, 0)["change_display"] == "±0 %"
+    assert card("c", "Cost", 300, 100)["change_display"] == "+200.0 %"
+    assert card("c", "Cost", 100, 300)["change_display"] == "-66.7 %"
+
+
 def test_it_shortens_large_numbers_without_changing_them():
     from dashboard.formatting import number
 
