@@ -174,6 +174,19 @@ class TransitionInline(admin.TabularInline):
     ordering = ["-at"]
 
 
+def describe_rule(rule: AlertRule) -> str:
+    """The rule's condition in one line, e.g. "ai_error_rate over 60 min: warning > 1, critical > 5"."""
+    comparator = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}.get(rule.comparator, rule.comparator)
+    thresholds = ", ".join(
+        f"{label} {comparator} {value:g}"
+        for label, value in (("warning", rule.warning_threshold), ("critical", rule.critical_threshold))
+        if value is not None
+    )
+    what = rule.metric + (f" ({rule.aggregation})" if rule.aggregation else "")
+    text = f"{what} over {rule.window_minutes} min: {thresholds or 'no threshold'}"
+    return text + (f", for {rule.for_minutes} min" if rule.for_minutes else "")
+
+
 class AlertAccess:
     """Admins, and Moderators by their permissions (view, acknowledge); nobody edits by hand."""
 
@@ -210,8 +223,28 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
     list_select_related = ["rule", "acknowledged_by"]
     search_fields = ["rule__name", "message"]
     date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in Alert._meta.fields]
     inlines = [TransitionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Django links a read-only foreign key to its change page whatever the viewer may open: a
+        # Moderator's click on "Rule" ended in a 403. The rule's condition is shown read-only to
+        # everyone, linked only for those who may open the rule.
+        rule_admin = self.admin_site._registry.get(AlertRule)
+        rule = "rule_link" if rule_admin and rule_admin.has_view_permission(request) else "rule_text"
+        return [rule if f.name == "rule" else f.name for f in Alert._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="Rule")
+    def rule_text(self, obj: Alert):
+        return format_html('{}<div class="help">{}</div>', obj.rule.name, describe_rule(obj.rule))
+
+    @admin.display(description="Rule")
+    def rule_link(self, obj: Alert):
+        url = reverse("admin:alerts_alertrule_change", args=[obj.rule_id])
+        return format_html('<a href="{}">{}</a><div class="help">{}</div>', url, obj.rule.name, describe_rule(obj.rule))
+
     actions = ["acknowledge"]
 
     def has_acknowledge_permission(self, request):

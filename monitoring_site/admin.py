@@ -159,4 +159,5 @@ class HeartbeatAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 @admin.register(HealthSample)
 class HealthSampleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["checked_at", "status", "database_ok", "cache_ok", "broker_ok"]
+    date_hierarchy = "checked_at"
     list_filter = ["status"]
