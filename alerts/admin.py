@@ -238,12 +238,14 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
 
     @admin.display(description="Rule")
     def rule_text(self, obj: Alert):
-        return format_html('{}<div class="help">{}</div>', obj.rule.name, describe_rule(obj.rule))
+        return format_html('{}<br><span class="quiet">{}</span>', obj.rule.name, describe_rule(obj.rule))
 
     @admin.display(description="Rule")
     def rule_link(self, obj: Alert):
         url = reverse("admin:alerts_alertrule_change", args=[obj.rule_id])
-        return format_html('<a href="{}">{}</a><div class="help">{}</div>', url, obj.rule.name, describe_rule(obj.rule))
+        return format_html(
+            '<a href="{}">{}</a><br><span class="quiet">{}</span>', url, obj.rule.name, describe_rule(obj.rule)
+        )
 
     actions = ["acknowledge"]
 

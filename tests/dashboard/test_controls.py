@@ -76,3 +76,21 @@ def test_it_answers_404_for_an_unknown_tab_and_keeps_the_target_admin_reachable(
     assert client.get("/admin/dashboard/billing/").status_code == 404
     assert client.get("/admin/dashboard/billing/data/").status_code == 404
     assert client.get("/admin/dashboard/target/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_daily_charts_show_quiet_days_as_zero():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard import ranges
+    from dashboard.panels.usage import daily
+    from monitoring_site.models import AuditEvent
+
+    now = timezone.now()
+    AuditEvent.objects.create(kind=AuditEvent.Kind.EXPORT, actor_label="a", created_at=now - timedelta(days=3))
+    window = ranges.parse({"range": "7d"})
+    exports = next(c for c in daily(window)["charts"] if c["id"] == "exports")
+    assert len(exports["labels"]) in (7, 8) and sorted(exports["series"][0]["data"])[-2:] == [0, 1]
+    assert not exports["empty"]
