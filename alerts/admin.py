@@ -211,6 +211,7 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
     list_display = [
         "started_at",
         "rule",
+        "group_key",
         "severity",
         "state",
         rounded("value"),
@@ -221,7 +222,7 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
     ]
     list_filter = ["state", "severity", "rule", ("acknowledged_at", admin.EmptyFieldListFilter), "started_at"]
     list_select_related = ["rule", "acknowledged_by"]
-    search_fields = ["rule__name", "message"]
+    search_fields = ["rule__name", "group_key", "message"]
     date_hierarchy = "started_at"
     inlines = [TransitionInline]
 

@@ -22,6 +22,9 @@ class Measurement:
     note: str = ""
 
 
+NO_DATA = Measurement(None, 0, "no data for this group")
+
+
 class SourceUnavailable(Exception):
     """The app that owns the data is not installed (yet)."""
 
@@ -157,9 +160,21 @@ def evaluator(metric: str) -> Callable[..., Measurement]:
     raise KeyError(f"unknown metric {metric!r}")
 
 
-def measure(rule, since: datetime, until: datetime) -> Measurement:
-    """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent."""
+Grouped = dict[str, Measurement]
+
+
+def measure(rule, since: datetime, until: datetime) -> Measurement | Grouped:
+    """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent.
+
+    A grouped evaluator (one alert per check, per tenant...) returns {group key: Measurement}.
+    """
     try:
         return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
     except SourceUnavailable as exc:
         return Measurement(None, 0, str(exc))
+
+
+def measure_groups(rule, since: datetime, until: datetime) -> Grouped:
+    """`measure` as {group key: Measurement}; a rule measured as a whole is the one group ""."""
+    measured = measure(rule, since, until)
+    return measured if isinstance(measured, dict) else {"": measured}

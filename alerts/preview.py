@@ -15,15 +15,17 @@ def replay(rule, now=None) -> dict:
     now = now or timezone.now()
     step = timedelta(minutes=max(rule.window_minutes, MIN_STEP_MINUTES))
     at = now - timedelta(days=DAYS) + step
-    snap, rows, firing = engine.Snapshot(), [], timedelta(0)
+    snaps: dict[str, engine.Snapshot] = {}
+    rows, firing = [], timedelta(0)
     while at <= now:
-        measurement = catalog.measure(rule, at - timedelta(minutes=rule.window_minutes), at)
-        value, severity, clear = engine.judge(rule, measurement)
-        reason, snap = engine.decide(rule, snap, severity, clear, at)
-        if snap.state == "firing":
+        measured = catalog.measure_groups(rule, at - timedelta(minutes=rule.window_minutes), at)
+        for group in sorted(measured.keys() | snaps.keys()):
+            value, severity, clear = engine.judge(rule, measured.get(group, catalog.NO_DATA))
+            reason, snaps[group] = engine.decide(rule, snaps.get(group, engine.Snapshot()), severity, clear, at)
+            if reason:
+                rows.append({"at": at, "group": group, "reason": reason, "severity": severity or "", "value": value})
+        if any(snap.state == "firing" for snap in snaps.values()):
             firing += step
-        if reason:
-            rows.append({"at": at, "reason": reason, "severity": severity or "", "value": value})
         at += step
     notifying = [r for r in rows if r["reason"] not in ("pending", "cancelled")]
     return {
