@@ -25,3 +25,7 @@ def test_seed_demo_fills_every_chart_and_table(client, alice, mo, uma):
             ]
             empty += [f"{tab}: card {c['label']}" for c in section.get("cards", []) if c["value"] is None]
     assert empty == []
+
+    client.force_login(uma)  # the demo's end user has feedback of their own to look at
+    mine = client.get("/feedback/mine/").content.decode()
+    assert "You have not sent any feedback yet" not in mine
