@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, QueryDict
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 
 from ailogs.export import csv_response
 from ailogs.models import AiCall, AiCallHourly, ModelPrice
@@ -46,7 +47,9 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "total_tokens",
         "cost_usd",
         "tenant",
+        "trace_link",
     ]  # cost source, ids and previews are on the detail page: the list fits 1440 px
+    readonly_fields = ["trace_link"]
     ordering = ["-timestamp"]  # the demo and batched clients insert out of time order: -pk is not newest first
     list_filter = [
         "status",
@@ -62,6 +65,17 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # retention deletes; a hand delete would also leave rollups stale
+
+    @admin.display(description="Trace")
+    def trace_link(self, call: AiCall) -> str:
+        """The trace page (traces app) of a call that has a trace id."""
+        if not call.trace_id:
+            return "-"
+        try:
+            url = reverse("admin:traces_trace", kwargs={"trace_id": call.trace_id})
+        except NoReverseMatch:  # the traces app is not installed, or the id cannot be a URL segment
+            return call.trace_id
+        return format_html('<a href="{}">{}</a>', url, call.trace_id[:16] + ("…" if len(call.trace_id) > 16 else ""))
 
     def get_urls(self):
         export = path("export/", self.admin_site.admin_view(self.export_view), name="ailogs_aicall_export")

@@ -60,6 +60,13 @@ DEFAULT_RULES = [
     _rule("disk_free_percent", "Disk free", "disk_free_percent", 5, comparator="lt", warning=20),
     _rule("failed_logins", "Failed logins", "failed_logins", 10, warning=5),
     _rule("db_connection_failures", "Database connection failures", "db_connection_failures", 5, critical=0),
+    # SPEC section 10: one alert per check / monitor (grouped), and the site's own health samples.
+    _rule("check_down", "Check down", "check_down", 1, critical=0),
+    _rule("monitor_down", "Uptime monitor down", "monitor_down", 1, critical=0),
+    _rule("health_degraded", "Health degraded", "health_degraded", 3, critical=0),
+    _rule("health_limited", "Health limited", "health_limited", 5, warning=0),
+    # More starts in 15 minutes than a deploy makes (web workers + worker): a crash loop.
+    {**_rule("process_restarts", "Process restarts", "metric:process_starts", 15, warning=5), "aggregation": "sum"},
 ]
 
 

@@ -19,7 +19,9 @@ SCHEDULE_MODULES = (
     "metrics.beat",
     "feedback.beat",
     "alerts.beat",
+    "checks.beat",
     "dashboard.beat",
+    "traces.beat",
 )
 
 

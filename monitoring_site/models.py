@@ -15,6 +15,10 @@ SCOPES = (
     "feedback:read",
     "alerts:read",
     "alerts:write",
+    "traces:write",
+    "checks:read",
+    "checks:write",
+    "events:write",
 )
 
 

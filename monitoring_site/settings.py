@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "metrics",
     "feedback",
     "alerts",
+    "checks",
+    "incidents",
     "dashboard",
+    "traces",
 ]
 
 MIDDLEWARE = [
@@ -325,6 +328,14 @@ RETENTION_RESOLVED_ALERTS_DAYS = env.int("RETENTION_RESOLVED_ALERTS_DAYS", defau
 NOTIFY_ALLOW_PRIVATE_NETWORKS = env.bool("NOTIFY_ALLOW_PRIVATE_NETWORKS", default=False)
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
 
+# --- Check-ins, monitors, status pages (SPEC section 10) ------------------------------------------
+CHECKS_PING_RATE_LIMIT_PER_MINUTE = env.int("CHECKS_PING_RATE_LIMIT_PER_MINUTE", default=60)
+RETENTION_PINGS_DAYS = env.int("RETENTION_PINGS_DAYS", default=30)
+# Monitor results feed the status page's 90-day bars: keep a little more than that.
+RETENTION_MONITOR_RESULTS_DAYS = env.int("RETENTION_MONITOR_RESULTS_DAYS", default=100)
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=60)
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=365)
+
 from monitoring_site.sentry import init_sentry  # noqa: E402
 
 init_sentry(
@@ -384,6 +395,15 @@ PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pager
 ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
 # Alert and channel severities share one choice set: one name in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["AlertSeverityEnum"] = "alerts.models.Severity"
+
+# --- traces (OTLP) ----------------------------------------------------------------------------
+SPANS_RETENTION_DAYS = env.int("SPANS_RETENTION_DAYS", default=30)
+TRACES_PARTITIONS_AHEAD_DAYS = env.int("TRACES_PARTITIONS_AHEAD_DAYS", default=7)
+# Where tenant, user and session come from on a span (its own attributes first, then its
+# resource's); the first name present wins. docs/tracing.md lists what else maps to an AI call.
+TRACES_TENANT_ATTRIBUTES = env.list("TRACES_TENANT_ATTRIBUTES", default=["tenant.id"])
+TRACES_USER_ATTRIBUTES = env.list("TRACES_USER_ATTRIBUTES", default=["user.id", "enduser.id"])
+TRACES_SESSION_ATTRIBUTES = env.list("TRACES_SESSION_ATTRIBUTES", default=["session.id", "gen_ai.conversation.id"])
 
 # --- dashboard ---
 # Render times of dashboard pages ("dashboard load" target) are kept this long; ranges go to 30 days.
