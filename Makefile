@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-export PORT
+# Local only by default (DEBUG is on in `make run`); HOST=0.0.0.0 to reach it from other machines.
+HOST ?= 127.0.0.1
+export PORT HOST
 
 .PHONY: run test install static migrate bootstrap lint bench fuzz clean
 
@@ -27,9 +29,10 @@ migrate: install
 
 # Local run: DEBUG on and plain-HTTP cookies unless the environment says otherwise.
 run: export DJANGO_DEBUG ?= true
+run: export SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: static migrate
-	$(PY) manage.py bootstrap --port $(PORT)
-	$(VENV)/bin/honcho start -f Procfile
+	$(PY) manage.py bootstrap --host $(HOST) --port $(PORT)
+	$(PY) -m monitoring_site.run --procfile Procfile --port $(PORT)
 
 test: export VAR_DIR ?= $(CURDIR)/var/test
 test: install static

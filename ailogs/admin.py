@@ -46,11 +46,11 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "duration_ms",
         "total_tokens",
         "cost_usd",
-        "cost_source",
         "tenant",
         "trace_link",
-    ]
+    ]  # cost source, ids and previews are on the detail page: the list fits 1440 px
     readonly_fields = ["trace_link"]
+    ordering = ["-timestamp"]  # the demo and batched clients insert out of time order: -pk is not newest first
     list_filter = [
         "status",
         *(rolled_up_filter(name) for name in ("provider", "model", "function", "tenant")),
@@ -135,6 +135,7 @@ class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     ]
     list_filter = ["status", "provider", "model"]
     date_hierarchy = "hour"
+    ordering = ["-hour"]
     show_full_result_count = False
 
 

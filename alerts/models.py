@@ -90,9 +90,11 @@ class NotificationChannel(models.Model):
 
 class AlertRule(models.Model):
     name = models.CharField(max_length=200, unique=True)
-    metric = models.CharField(max_length=200, help_text="A catalog key (SPEC section 6) or metric:<name>.")
+    metric = models.CharField(
+        max_length=200, help_text="A catalog key (such as ai_error_rate) or metric:NAME for an ingested metric."
+    )
     aggregation = models.CharField(
-        max_length=10, blank=True, help_text="For metric:<name>: avg|sum|min|max|count|p50|p95|p99|last."
+        max_length=10, blank=True, help_text="For metric:NAME rules: avg, sum, min, max, count, p50, p95, p99 or last."
     )
     filters = models.JSONField(
         default=dict, blank=True, help_text='e.g. {"model": "gpt-4o", "tags": {"queue": "celery"}}'
@@ -215,7 +217,7 @@ class Alert(models.Model):
     )
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     acknowledged_by_label = models.CharField(
-        max_length=160, blank=True, help_text="Who acknowledged: a username, or key:<name> for an API key."
+        max_length=160, blank=True, help_text="Who acknowledged: a username, or key:NAME for an API key."
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_notified_at = models.DateTimeField(null=True, blank=True)

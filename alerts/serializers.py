@@ -138,7 +138,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     acknowledged_by = serializers.CharField(
-        source="acknowledger", read_only=True, allow_null=True, help_text="A username, or key:<name> for an API key."
+        source="acknowledger", read_only=True, allow_null=True, help_text="A username, or key:NAME for an API key."
     )
 
     class Meta:

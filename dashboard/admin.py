@@ -18,4 +18,5 @@ class TargetAdmin(AdminRoleOnly, admin.ModelAdmin):
 @admin.register(RenderTiming)
 class RenderTimingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["recorded_at", "page", "duration_ms"]
+    date_hierarchy = "recorded_at"
     list_filter = ["page"]

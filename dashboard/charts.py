@@ -35,6 +35,7 @@ def time_chart(
         "labels": time_labels(window),
         "series": data,
         "empty": empty,
+        "integer": unit in COUNT_UNITS,
         **extra,
     }
 
@@ -42,6 +43,7 @@ def time_chart(
 def category_chart(
     chart_id: str, title: str, labels: list[str], series: dict[str, list], unit: str, kind: str = "bar", **extra
 ) -> dict:
+    """A chart with one bar (or point) per label; every label is shown, none skipped."""
     data = [{"label": label, "data": values} for label, values in series.items()]
     return {
         "id": chart_id,
@@ -51,6 +53,8 @@ def category_chart(
         "labels": labels,
         "series": data,
         "empty": not labels,
+        "integer": unit in COUNT_UNITS,
+        "categories": True,
         **extra,
     }
 

@@ -1,5 +1,9 @@
 """Numbers as the dashboard shows them: units, short forms, and changes against the last period."""
 
+# Below this share of the current value the previous period is no base for a percentage: a week
+# that follows a nearly empty one would read "+127,395 %", which says nothing but "new".
+MIN_BASE_SHARE = 0.05
+
 
 def number(value: float | None, unit: str = "", digits: int = 1) -> str:
     if value is None:
@@ -32,8 +36,10 @@ def change(current: float | None, previous: float | None, unit: str = "") -> tup
     if unit == "%":
         delta = current - previous
         return delta, f"{delta:+.2f} pp"
-    if previous == 0:
-        return (None, "new") if current else (0.0, "±0 %")
+    if previous == 0 and not current:
+        return 0.0, "±0 %"
+    if abs(previous) < MIN_BASE_SHARE * abs(current):
+        return None, "new"
     delta = (current - previous) / previous * 100
     return delta, f"{delta:+.1f} %"
 

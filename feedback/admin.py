@@ -25,17 +25,7 @@ class FeedbackSiteAdmin(AdminRoleOnly, admin.ModelAdmin):
     def embed_snippet(self, obj: FeedbackSite) -> str:
         if not obj.pk:
             return "Save the site to get its key."
-        return format_html(
-            '<code>&lt;script src="{}/widget.js" data-site-key="{}" async&gt;&lt;/script&gt;</code>',
-            self.site_url,
-            obj.public_key,
-        )
-
-    @property
-    def site_url(self) -> str:
-        from django.conf import settings
-
-        return settings.SITE_URL.rstrip("/")
+        return format_html("<code>{}</code>", obj.embed_tag())
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):

@@ -34,6 +34,7 @@ def seed(days: int, events: int, stdout) -> None:
     count = max(20, min(300, events // 500))
     Feedback.objects.bulk_create(_items(site, count, random.Random(5), _failed_traces()))
     _backdate(site, days, random.Random(6))
+    _give_some_to_the_demo_user(site)
     stdout.write(f"feedback: demo site {site.name!r} key {site.public_key}, {count} feedback items")
 
 
@@ -79,3 +80,14 @@ def _backdate(site: FeedbackSite, days: int, rng: random.Random) -> None:
     for item in Feedback.objects.filter(site=site).only("id"):
         when = now - timedelta(minutes=rng.randint(0, max(1, days) * 24 * 60))
         Feedback.objects.filter(pk=item.pk).update(created_at=when, updated_at=when)
+
+
+def _give_some_to_the_demo_user(site: FeedbackSite) -> None:
+    """The demo's end user (not staff) sent three of them: /feedback/mine/ is not empty on first sign-in."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(is_staff=False, is_active=True).order_by("pk").first()
+    if user is None:
+        return
+    mine = site.feedback_set.exclude(status="spam").order_by("pk").values_list("pk", flat=True)[:3]
+    Feedback.objects.filter(pk__in=list(mine)).update(user=user)

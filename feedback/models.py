@@ -48,6 +48,12 @@ class FeedbackSite(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def embed_tag(self) -> str:
+        """The script tag a host page pastes, with this site's address and key filled in."""
+        return (
+            f'<script src="{settings.SITE_URL.rstrip("/")}/widget.js" data-site-key="{self.public_key}" async></script>'
+        )
+
     def clean(self) -> None:
         try:
             self.allowed_origins = "\n".join(parse_origins(self.allowed_origins))

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from feedback.models import Feedback
 
@@ -25,7 +25,7 @@ def _read_widget() -> bytes:
 _cached_widget = lru_cache(maxsize=1)(_read_widget)
 
 
-@require_GET
+@require_safe
 def widget_js(request):
     """Serve the static widget at /widget.js, the address the SPEC's script tag uses."""
     body = _read_widget() if settings.DEBUG else _cached_widget()

@@ -146,7 +146,7 @@ class Event(models.Model):
 
 
 class StatusPage(models.Model):
-    slug = models.SlugField(max_length=60, unique=True, help_text="Public at /status-page/<slug>/.")
+    slug = models.SlugField(max_length=60, unique=True, help_text="Public at /status-page/SLUG/ (this field).")
     title = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
     show_incidents = models.BooleanField(default=True, help_text="List current public incidents.")

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 
 from metrics.models import MetricRollup, MetricSample, RequestMinute
-from monitoring_site.admin import ReadOnlyAdmin
+from monitoring_site.admin import ReadOnlyAdmin, compact_tags, rounded
 from monitoring_site.lib.csv_export import stream_csv
 from monitoring_site.models import AuditEvent
 from monitoring_site.replica import read_alias, replica_reads
@@ -62,6 +62,10 @@ class CsvExportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         export = path("export/", self.admin_site.admin_view(self.export_csv), name="{}_{}_export".format(*info))
         return [export, *super().get_urls()]
 
+    @admin.display(description="tags")
+    def tag_pairs(self, obj) -> str:
+        return compact_tags(obj.tags)
+
     def export_csv(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -87,7 +91,7 @@ def _cell(value):
 
 @admin.register(MetricSample)
 class MetricSampleAdmin(CsvExportAdmin):
-    list_display = ["timestamp", "name", "value", "unit", "type", "tags", "source", "route"]
+    list_display = ["timestamp", "name", rounded("value"), "unit", "type", "tag_pairs", "source", "route"]
     list_filter = [NameFilter, WindowFilter, "type", "source"]
     ordering = ["-id"]  # the primary key index of every partition; there is no index on timestamp alone
     export_fields = ["timestamp", "name", "type", "value", "unit", "tags", "source", "route", "event_id"]
@@ -95,7 +99,7 @@ class MetricSampleAdmin(CsvExportAdmin):
 
 @admin.register(MetricRollup)
 class MetricRollupAdmin(CsvExportAdmin):
-    list_display = ["bucket", "period", "name", "tags", "count", "min", "p50", "p95", "p99", "max"]
+    list_display = ["bucket", "period", "name", "tag_pairs", "count", rounded("p50"), rounded("p95"), rounded("max")]
     list_filter = [NameFilter, WindowFilter, "period"]
     exclude = ["histogram"]
     export_fields = ["bucket", "period", "name", "tags", "count", "sum", "min", "max", "p50", "p95", "p99"]
@@ -103,7 +107,15 @@ class MetricRollupAdmin(CsvExportAdmin):
 
 @admin.register(RequestMinute)
 class RequestMinuteAdmin(CsvExportAdmin):
-    list_display = ["minute", "method", "route", "status_class", "count", "average_ms", "duration_max_ms", "process"]
+    list_display = [
+        "minute",
+        "method",
+        "route",
+        "status_class",
+        "count",
+        "average_ms",
+        rounded("duration_max_ms", "max ms"),
+    ]
     list_filter = [WindowFilter, "status_class", "method"]
     search_fields = ["route"]
     exclude = ["histogram"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from metrics import rollups, windows
 from metrics.ingest import store
 from metrics.models import RequestMinute
+from metrics.usage import LOGIN_METRIC
 from monitoring_site.lib.histogram import LogHistogram
 
 STEP = timedelta(minutes=5)
@@ -21,6 +22,8 @@ ROUTES = {
     "/api/v1/feedback/": ("POST", 3, 50),
 }
 
+CLIENT_ERROR_SHARE = {"/api/v1/feedback/": 0.06, "/admin/": 0.01}
+
 
 def seed(days: int, events: int, stdout) -> None:
     rng = random.Random(42)
@@ -30,6 +33,7 @@ def seed(days: int, events: int, stdout) -> None:
     minutes = [_requests(rng, start + STEP * i) for i in range(steps)]
     RequestMinute.objects.bulk_create([row for rows in minutes for row in rows], batch_size=1000)
     samples = [row for i in range(steps) for row in _host_samples(rng, start + STEP * i, now)]
+    samples += _logins(rng, start, now)
     store_in_batches(samples)
     done = rollups.run(now, hours=int((now - windows.floor(start, "hour")).total_seconds() // 3600))
     stdout.write(
@@ -51,7 +55,14 @@ def _requests(rng: random.Random, moment) -> list[RequestMinute]:
             rng.lognormvariate(math.log(median_ms), 0.5) * (rng.random() < 0.01 and 20 or 1) for _ in range(count)
         ]
         errors = sum(rng.random() < 0.01 for _ in range(count))
-        for klass, values in (("2xx", durations[errors:]), ("5xx", durations[:errors])):
+        # Clients get some wrong too (bad keys, invalid bodies): the 4xx line needs something to draw.
+        refused = sum(rng.random() < CLIENT_ERROR_SHARE.get(route, 0.02) for _ in range(count - errors))
+        classes = (
+            ("5xx", durations[:errors]),
+            ("4xx", durations[errors : errors + refused]),
+            ("2xx", durations[errors + refused :]),
+        )
+        for klass, values in classes:
             if values:
                 rows.append(_minute(moment, route, method, klass, values))
     return rows
@@ -106,3 +117,31 @@ def _host_samples(rng: random.Random, moment, now) -> list[dict]:
         }
         for name, value, tags in values
     ]
+
+
+def _logins(rng: random.Random, start, now) -> list[dict]:
+    """Sign-ins of this site's users (the demo accounts), for "Daily active users": site users."""
+    from django.contrib.auth import get_user_model
+
+    users = list(get_user_model().objects.values_list("pk", flat=True))
+    rows = []
+    day = start
+    while users and day < now:
+        for pk in users:
+            if rng.random() < 0.7:
+                moment = min(now, day + timedelta(hours=rng.uniform(7, 19)))
+                rows.append(
+                    {
+                        "name": LOGIN_METRIC,
+                        "type": "counter",
+                        "value": 1.0,
+                        "unit": "",
+                        "tags": {"user": str(pk)},
+                        "source": "auth",
+                        "route": "",
+                        "timestamp": moment,
+                        "event_id": None,
+                    }
+                )
+        day += timedelta(days=1)
+    return rows

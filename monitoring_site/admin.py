@@ -6,6 +6,30 @@ from monitoring_site.models import SCOPES, ApiKey, AuditEvent, HealthSample, Hea
 from monitoring_site.roles import is_admin
 
 
+def short_number(value: float | None) -> str:
+    """A float as a list column shows it: 4 significant digits, thousands whole (0.772840351 -> 0.7728)."""
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def rounded(field: str, description: str = ""):
+    """A changelist column for a float field, rounded: raw floats made every metric list scroll sideways.
+    The detail page keeps the exact value."""
+
+    @admin.display(description=description or field.replace("_", " "), ordering=field)
+    def column(obj) -> str:
+        return short_number(getattr(obj, field))
+
+    column.__name__ = f"{field}_short"
+    return column
+
+
+def compact_tags(tags: dict | None) -> str:
+    """Tags as `key=value` pairs: narrower than JSON with its quotes and braces."""
+    return " ".join(f"{k}={v}" for k, v in (tags or {}).items()) or "-"
+
+
 class AdminRoleOnly:
     """Admin-role pages: Moderators and Users get 403 from every view, not just hidden links."""
 
@@ -135,4 +159,5 @@ class HeartbeatAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 @admin.register(HealthSample)
 class HealthSampleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["checked_at", "status", "database_ok", "cache_ok", "broker_ok"]
+    date_hierarchy = "checked_at"
     list_filter = ["status"]

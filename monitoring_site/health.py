@@ -14,6 +14,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 STARTED_AT = time.time()
+SCHEDULER_STARTED = "scheduler.started"  # the Heartbeat row beat writes as it starts (celery.py)
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
 
 
@@ -130,14 +131,24 @@ def check_scheduler() -> dict:
     from monitoring_site import beats as beat_processes
     from monitoring_site.models import Heartbeat
 
-    beats = dict(Heartbeat.objects.filter(name__in=("scheduler", "alerts.evaluate")).values_list("name", "last_run"))
+    names = ("scheduler", "alerts.evaluate", SCHEDULER_STARTED)
+    beats = dict(Heartbeat.objects.filter(name__in=names).values_list("name", "last_run"))
     beat = beats.get("scheduler")
     live = beat_processes.live()
+    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
+    started = beats.get(SCHEDULER_STARTED)
+    if started and started > late and (beat is None or beat < started):
+        # Beat came up moments ago and its first heartbeat is not due yet: not a failure.
+        return {
+            "status": "starting",
+            "last_run": beat.isoformat() if beat else None,
+            "started": started.isoformat(),
+            "beats": live,
+        }
     if beat is None:
         return {"status": "never_run", "last_run": None, "beats": live}
     # Alert evaluation is the dead man's switch too: with rules to evaluate, it must have run lately.
     evaluated = beats.get("alerts.evaluate")
-    late = timezone.now() - settings.SCHEDULER_STALE_AFTER
     stale = beat < late or (evaluated < late if evaluated else _enabled_alert_rules())
     return {
         "status": "stale" if stale else "ok",
@@ -176,7 +187,7 @@ def system_info() -> dict:
 def limitations(scheduler: dict) -> list[str]:
     """What makes the site "limited": up, but unable to do part of its job (alerting)."""
     notes = []
-    if scheduler["status"] != "ok":
+    if scheduler["status"] not in ("ok", "starting"):  # starting: beat is up, its first run not yet due
         notes.append("scheduler has not run in the last 3 minutes")
     beats = scheduler.get("beats", [])
     if len(beats) > 1:

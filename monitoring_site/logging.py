@@ -9,6 +9,17 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 user_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("user_id", default=None)
 
 
+class ClientErrorWithoutTraceback(logging.Filter):
+    """Keep django.request's one-line warning for a 4xx but drop its traceback: a refused page
+    (403, 404) is the client's business, and 25 lines each buried the run log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class RequestContextFilter(logging.Filter):
     """Attach the current request id and user id to every record."""
 

@@ -154,7 +154,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "monitoring"}}
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# "localhost" only names the filesystem broker: without it kombu warns on every connection.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _sub in ("queue", "processed", "control"):
@@ -220,6 +221,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "monitoring_site.lockout.lockout_response"  # adds Retry-After
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # its "AXES: BEGIN" line on every process start buries the run log
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -265,6 +267,7 @@ DB_UNAVAILABLE_RETRY_AFTER = 30
 # --- Internationalisation, static -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+FORMAT_MODULE_PATH = ["monitoring_site.formats"]  # ISO dates, 24-hour times in the admin
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
@@ -346,7 +349,10 @@ SCHEDULER_STALE_AFTER = timedelta(minutes=3)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "monitoring_site.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "monitoring_site.logging.RequestContextFilter"},
+        "client_errors": {"()": "monitoring_site.logging.ClientErrorWithoutTraceback"},
+    },
     "formatters": {
         "json": {"()": "monitoring_site.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -355,7 +361,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if ENABLE_JSON_LOGGING else "plain",
-            "filters": ["request_context"],
+            "filters": ["request_context", "client_errors"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -7,8 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -171,3 +172,15 @@ class AuthCheckView(APIView):
     def get(self, request):
         key = request.auth
         return Response({"name": key.name, "key": key.display, "scopes": key.scopes, "expires_at": key.expires_at})
+
+
+@require_safe
+def home(request):
+    """Send `/` (the admin's "View site") where the visitor can do something.
+
+    Staff land on the dashboard, signed-in users on their own feedback, everyone else on the admin
+    login, which points end users to theirs.
+    """
+    if request.user.is_authenticated:
+        return redirect("admin:index" if request.user.is_staff else "feedback-mine")
+    return redirect("admin:login")

@@ -1,6 +1,7 @@
 """The Usage tab: active users, sessions, AI calls by function, exports, weekday x hour heatmap."""
 
 import calendar
+from datetime import timedelta
 
 from dashboard import data
 from dashboard.charts import category_chart, table
@@ -8,9 +9,15 @@ from dashboard.ranges import Window
 from dashboard.sources import call
 
 
-def _days(rows: list[dict], *fields: str) -> tuple[list[str], dict[str, list]]:
-    labels = [r["day"].strftime("%b %d") for r in rows]
-    return labels, {field.replace("_", " "): [r[field] for r in rows] for field in fields}
+def _days(rows: list[dict], window: Window, *fields: str) -> tuple[list[str], dict[str, list]]:
+    """One bar per day of the window, 0 where nothing happened: skipping quiet days hid them."""
+    by_day = {r["day"]: r for r in rows}
+    first, last = window.since.date(), window.until.date()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if rows and not by_day.keys() <= set(days):  # a day outside the window's dates: trust the rows
+        days = sorted(by_day)
+    labels = [day.strftime("%b %d") for day in days]
+    return labels, {field.replace("_", " "): [by_day.get(day, {}).get(field, 0) for day in days] for field in fields}
 
 
 def daily(window: Window) -> dict:
@@ -24,21 +31,29 @@ def daily(window: Window) -> dict:
             category_chart(
                 "dau",
                 "Daily active users",
-                *_days(users, "ai_users", "site_users"),
+                *_days(users, window, "ai_users", "site_users"),
                 "users",
                 axis="distinct users",
                 x_axis="day (UTC)",
+                empty=not users,
             ),
             category_chart(
                 "sessions",
                 "Sessions per day",
-                *_days(sessions, "sessions"),
+                *_days(sessions, window, "sessions"),
                 "sessions",
                 axis="sessions",
                 x_axis="day (UTC)",
+                empty=not sessions,
             ),
             category_chart(
-                "exports", "Exports per day", *_days(exports, "exports"), "exports", axis="exports", x_axis="day (UTC)"
+                "exports",
+                "Exports per day",
+                *_days(exports, window, "exports"),
+                "exports",
+                axis="exports",
+                x_axis="day (UTC)",
+                empty=not exports,
             ),
         ]
     }

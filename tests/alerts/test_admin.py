@@ -119,3 +119,16 @@ def test_the_rule_form_refuses_what_the_api_refuses(client_for, alice):
     assert response.status_code == 200, body[:500]
     assert "leave this empty" in body and "must be the milder one" in body
     assert not AlertRule.objects.filter(name="loose").exists()
+
+
+def test_a_moderator_reads_the_rule_on_the_alert_and_gets_no_link_to_a_403(client_for, mo, alice, firing):
+    import re
+
+    client = client_for(mo)
+    page = client.get(f"/admin/alerts/alert/{firing.pk}/change/").content.decode()
+    assert "failed_logins over 5 min: warning &gt; 5" in page  # the rule, read-only, on the alert
+    rule_url = f"/admin/alerts/alertrule/{firing.rule_id}/change/"
+    assert rule_url not in page
+    for href in sorted(set(re.findall(r'href="(/admin/[^"#?]*)"', page))):
+        assert client.get(href).status_code != 403, href
+    assert rule_url in client_for(alice).get(f"/admin/alerts/alert/{firing.pk}/change/").content.decode()

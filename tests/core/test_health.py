@@ -1,6 +1,8 @@
 """Health endpoints with each dependency up and down. Nothing shared is stopped: a setting is
 pointed at a closed port (or an unopenable file) instead."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connections
 from django.utils import timezone
@@ -101,3 +103,20 @@ def test_healthz_live_checks_the_process_only(client, database_down):
     response = client.get("/healthz?live")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_scheduler_that_just_started_is_starting_not_failed():
+    from celery.signals import beat_init
+
+    from monitoring_site import health
+    from monitoring_site.models import Heartbeat
+
+    assert health.check_scheduler()["status"] == "never_run"
+    beat_init.send(sender=None)  # what `celery beat` sends as it comes up
+    assert health.check_scheduler()["status"] == "starting"
+    body, _ = health.full_health()
+    assert "scheduler has not run in the last 3 minutes" not in body.get("notes", [])
+
+    Heartbeat.objects.filter(name=health.SCHEDULER_STARTED).update(last_run=timezone.now() - timedelta(minutes=4))
+    assert health.check_scheduler()["status"] == "never_run"  # past its first interval: a failure again

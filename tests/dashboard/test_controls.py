@@ -35,6 +35,18 @@ def test_it_colours_changes_by_whether_they_are_good_news():
     assert card("x", "X", 5, None)["change_display"] == "no earlier data"
 
 
+def test_a_nearly_empty_previous_period_reads_new_not_a_huge_percentage():
+    from dashboard.formatting import card
+
+    # The 7-day overview of the demo once read "+127,395 %" tokens against a near-empty week.
+    tokens = card("t", "Tokens", 25_479_000, 20_000, better="none")
+    assert (tokens["change_display"], tokens["direction"], tokens["previous_display"]) == ("new", "", "20.0k")
+    assert card("c", "Cost", 12.5, 0)["change_display"] == "new"
+    assert card("c", "Cost", 0, 0)["change_display"] == "±0 %"
+    assert card("c", "Cost", 300, 100)["change_display"] == "+200.0 %"
+    assert card("c", "Cost", 100, 300)["change_display"] == "-66.7 %"
+
+
 def test_it_shortens_large_numbers_without_changing_them():
     from dashboard.formatting import number
 
@@ -64,3 +76,21 @@ def test_it_answers_404_for_an_unknown_tab_and_keeps_the_target_admin_reachable(
     assert client.get("/admin/dashboard/billing/").status_code == 404
     assert client.get("/admin/dashboard/billing/data/").status_code == 404
     assert client.get("/admin/dashboard/target/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_daily_charts_show_quiet_days_as_zero():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard import ranges
+    from dashboard.panels.usage import daily
+    from monitoring_site.models import AuditEvent
+
+    now = timezone.now()
+    AuditEvent.objects.create(kind=AuditEvent.Kind.EXPORT, actor_label="a", created_at=now - timedelta(days=3))
+    window = ranges.parse({"range": "7d"})
+    exports = next(c for c in daily(window)["charts"] if c["id"] == "exports")
+    assert len(exports["labels"]) in (7, 8) and sorted(exports["series"][0]["data"])[-2:] == [0, 1]
+    assert not exports["empty"]

@@ -15,6 +15,15 @@ def test_create_feedback_site_prints_the_key_last(db):
     assert site.origins == ["https://a.example", "https://b.example"]
 
 
+def test_create_feedback_site_prints_a_ready_to_paste_tag(db, settings):
+    settings.SITE_URL = "https://monitoring.example.com/"
+    out = StringIO()
+    call_command("create_feedback_site", "Shop", "--origins", "https://a.example", stdout=out)
+    key = FeedbackSite.objects.get(name="Shop").public_key
+    tag = f'<script src="https://monitoring.example.com/widget.js" data-site-key="{key}" async></script>'
+    assert tag in out.getvalue().splitlines()[-2]
+
+
 @pytest.mark.parametrize("origins", ["", "ftp://a.example", "https://a.example/path", "not a url"])
 def test_create_feedback_site_rejects_bad_origins(db, origins):
     with pytest.raises(CommandError):

@@ -129,7 +129,14 @@ def test_a_visitor_sends_feedback_with_the_keyboard(shop, page, browser, live_se
     admin_page.click("input[type=submit]")
     admin_page.get_by_text("The assistant recommended a product").first.wait_for()
     assert "/admin/feedback/feedback/" in admin_page.url
-    widget(admin_page).locator(".launcher").wait_for()  # staff get the widget on admin pages too
+    # Staff get the widget on admin pages too, opened from the header: no floating button over the lists.
+    header_link = admin_page.locator("#user-tools #admin-feedback")
+    admin_page.locator("#admin-feedback[aria-haspopup=dialog]").wait_for()  # the widget took the link over
+    assert widget(admin_page).locator(".launcher").is_hidden()
+    header_link.click()
+    widget(admin_page).get_by_role("dialog").wait_for()
+    admin_page.keyboard.press("Escape")
+    assert header_link.evaluate("link => link === document.activeElement")
     admin_page.screenshot(path=str(ARTIFACTS / "feedback-admin-list.png"), full_page=True)
     admin_page.get_by_role("link", name="The assistant recommended").click()
     admin_page.get_by_label("Internal notes").fill("Out-of-stock items should not be recommended.")

@@ -27,12 +27,24 @@
     return section && (section.tables || []).find((t) => t.id === id);
   }
 
-  function formatValue(value, unit) {
+  const LABEL_CHARS = 18;
+
+  // Count units are plural words ("calls", "items"): one of them reads "1 call", not "1 calls".
+  function unitFor(value, unit, integer) {
+    return integer && Math.abs(value) === 1 && unit.endsWith("s") ? unit.slice(0, -1) : unit;
+  }
+
+  function formatValue(value, unit, integer) {
     if (value === null || value === undefined) return "–";
     const digits = Math.abs(value) >= 100 || Number.isInteger(value) ? 0 : 2;
     const text = value.toLocaleString(undefined, { maximumFractionDigits: digits });
     if (unit === "USD") return "$" + value.toLocaleString(undefined, { maximumFractionDigits: 4 });
-    return unit ? text + " " + unit : text;
+    return unit ? text + " " + unitFor(value, unit, integer) : text;
+  }
+
+  function shortLabel(label) {
+    const text = String(label);
+    return text.length > LABEL_CHARS ? text.slice(0, LABEL_CHARS - 1) + "…" : text;
   }
 
   function textColour() {
@@ -63,12 +75,30 @@
       beginAtZero: true,
       stacked: !!spec.stacked,
       title: { display: true, text: spec.axis || spec.unit, color: colour },
-      ticks: { color: colour, precision: spec.integer ? 0 : undefined, callback: (v) => formatValue(v, spec.unit) },
+      // Counts have whole ticks only: "0.2 items" is not a thing. Chart.js still proposes 0.5
+      // steps with precision 0 on small ranges, so fractional ticks are dropped outright.
+      ticks: {
+        color: colour,
+        precision: spec.integer ? 0 : undefined,
+        callback: (v) => (spec.integer && !Number.isInteger(v) ? null : formatValue(v, spec.unit, spec.integer)),
+      },
     };
+    // Time axes may skip labels (60 buckets); a category axis labels every bar, long names cut
+    // short (the tooltip carries the whole name).
+    const labelTicks = spec.categories
+      ? {
+          color: colour,
+          autoSkip: false,
+          maxRotation: spec.horizontal ? 0 : 50,
+          callback: function (value) {
+            return shortLabel(this.getLabelForValue(value));
+          },
+        }
+      : { color: colour, maxRotation: 0, autoSkip: true, autoSkipPadding: 12 };
     const labelAxis = {
       stacked: !!spec.stacked,
       title: { display: !!spec.x_axis, text: spec.x_axis || "", color: colour },
-      ticks: { color: colour, maxRotation: 0, autoSkip: true, autoSkipPadding: 12 },
+      ticks: labelTicks,
     };
     return {
       responsive: true,
@@ -80,7 +110,9 @@
       plugins: {
         legend: { display: spec.series.length > 1, labels: { color: colour } },
         tooltip: {
-          callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatValue(ctx.parsed[spec.horizontal ? "x" : "y"], spec.unit)}` },
+          callbacks: {
+            label: (ctx) => `${ctx.dataset.label}: ${formatValue(ctx.parsed[spec.horizontal ? "x" : "y"], spec.unit, spec.integer)}`,
+          },
         },
       },
     };

@@ -23,5 +23,6 @@ class Command(BaseCommand):
             raise CommandError(f"A feedback site named {name!r} already exists.")
         site = FeedbackSite.objects.create(name=name, allowed_origins="\n".join(allowed))
         self.stdout.write(f"Created feedback site {site.name!r} for {', '.join(allowed)}.")
-        self.stdout.write('Embed: <script src="https://HOST/widget.js" data-site-key="..." async></script>')
+        self.stdout.write("Paste this tag into the pages of those origins (SITE_URL is this site's address):")
+        self.stdout.write(f"  {site.embed_tag()}")
         self.stdout.write(site.public_key)

@@ -18,6 +18,9 @@
     traceId: script.getAttribute("data-trace-id") || "",
     session: script.getAttribute("data-session") === "true",
     csrfToken: script.getAttribute("data-csrf-token") || "",
+    // A selector for the page's own link or button that opens the form (the admin's header link):
+    // then no floating button covers the page.
+    launcher: script.getAttribute("data-launcher") || "",
     endpoint: new URL("/api/v1/feedback/", script.src).href
   };
 
@@ -134,7 +137,18 @@
   }
 
   function bind() {
-    ui.launcher.addEventListener("click", open);
+    var own = config.launcher && document.querySelector(config.launcher);
+    if (own) {
+      ui.launcher.hidden = true;
+      ui.launcher.style.display = "none";
+      own.setAttribute("aria-haspopup", "dialog");
+      own.setAttribute("aria-expanded", "false");
+      ui.launcher = own;
+    }
+    ui.launcher.addEventListener("click", function (event) {
+      event.preventDefault();
+      open();
+    });
     ui.close.addEventListener("click", close);
     ui.cancel.addEventListener("click", close);
     ui.finish.addEventListener("click", close);
