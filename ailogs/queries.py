@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, TruncHour
 from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, Status, capped_sum
 from ailogs.rollup import SUMS, ceil_hour, floor_hour, histograms_by, raw_sums, rolled_through
 from monitoring_site.lib.histogram import LogHistogram
-from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
+from monitoring_site.lib.percentiles import PercentilesCont, grouped_percentiles, interpolate, percentiles
 
 FILTERS = ("model", "function", "provider", "tenant", "status")
 GROUPS = ("model", "function", "provider", "tenant", "status")
@@ -327,3 +327,85 @@ def repeated_input_share(since: datetime, until: datetime) -> dict:
     distinct = qs.values("input_hash").distinct().count()
     repeated = hashed - distinct
     return {"hashed": hashed, "repeated": repeated, "share": round(100.0 * repeated / hashed, 4) if hashed else 0.0}
+
+
+# --- for alert evaluation: many rules, one query -------------------------------------------------
+
+ALERT_STATS = ("count", "errors", "total_tokens", "cost_usd", "p95")
+
+
+def alert_stats(
+    since: datetime,
+    until: datetime,
+    dims: tuple[str, ...] = (),
+    values: dict[str, list[str]] | None = None,
+    needs: frozenset[str] | set[str] = frozenset(ALERT_STATS),
+) -> dict[tuple, dict]:
+    """{values of `dims`: {count, errors, error_rate, total_tokens, cost_usd, p95_ms}} over
+    [since, until), one GROUP BY for every rule on this window that filters on `dims`.
+
+    `values` narrows each dimension to the values the rules ask for (an IN list); `needs` names
+    the statistics wanted (count and errors always come): an error-rate rule costs no token or
+    cost sums, and the duration sort behind p95 runs only when a rule wants "p95". Windows longer
+    than AILOGS_EXACT_WINDOW_HOURS read the hourly rollups plus raw edges, as `collect` does.
+    """
+    narrow = {f"{d}__in": sorted(v) for d, v in (values or {}).items()}
+    if _plan(since, until)[1] is not None:
+        return _alert_stats_from_rollups(since, until, dims, narrow, needs)
+    raw = _raw([(since, until)], None).filter(**narrow)
+    aggregates = {"n": Count("id"), "e": Count("id", filter=~Q(status=Status.SUCCESS))}
+    if "total_tokens" in needs:
+        aggregates["tt"] = Sum("total_tokens")
+    if "cost_usd" in needs:
+        aggregates["cost"] = capped_sum("cost_usd", MAX_COST_USD)
+    exact_in_sql = "p95" in needs and connection.vendor == "postgresql"
+    if exact_in_sql:
+        aggregates["p"] = PercentilesCont("duration_ms", (0.95,))
+    result = {}
+    rows = raw.values(*dims).annotate(**aggregates) if dims else [raw.aggregate(**aggregates)]
+    for row in rows:
+        if not row["n"]:
+            continue  # the whole window is empty: no key, like an empty GROUP BY
+
+        p95 = (row["p"] or [None])[0] if exact_in_sql else None
+        result[tuple(row[d] for d in dims)] = _alert_row(row["n"], row["e"], row.get("tt"), row.get("cost"), p95)
+    if "p95" in needs and not exact_in_sql:  # SQLite: the same interpolation in Python
+        for key, durations in _durations_by(raw, dims).items():
+            result[key]["p95_ms"] = _duration(interpolate(durations, 0.95))
+    return result
+
+
+def _alert_row(count: int, errors: int, tokens, cost, p95) -> dict:
+    return {
+        "count": count,
+        "errors": errors,
+        "error_rate": round(100.0 * errors / count, 4) if count else 0.0,
+        "total_tokens": tokens or 0,
+        "cost_usd": round(cost or 0.0, 6),
+        "p95_ms": _duration(p95),
+    }
+
+
+def _durations_by(raw, dims: tuple) -> dict[tuple, list[float]]:
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for *key, duration in raw.order_by("duration_ms").values_list(*dims, "duration_ms"):
+        groups[tuple(key)].append(float(duration))
+    return groups
+
+
+def _alert_stats_from_rollups(since, until, dims: tuple, narrow: dict, needs) -> dict[tuple, dict]:
+    raw, rollups = sources(since, until, dims, None)
+    raw, rollups = raw.filter(**narrow), rollups.filter(**narrow)
+    totals: dict[tuple, Totals] = defaultdict(Totals)
+    _add_raw(totals, raw, dims)
+    if "p95" in needs:
+        for key, histogram in histograms_by(raw, dims).items():
+            totals[key].histogram.merge(histogram)
+    if connection.vendor == "postgresql":
+        _add_rollups_in_database(totals, rollups, dims)
+    else:
+        _add_rollups(totals, rollups, dims)
+    return {
+        key: _alert_row(t.count, t.errors, t.total_tokens, t.cost_usd, t.histogram.quantile(0.95) if t.count else None)
+        for key, t in totals.items()
+    }

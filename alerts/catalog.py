@@ -7,9 +7,14 @@ Other apps are read only through their `queries` modules, imported lazily so tha
 """
 
 import importlib
-from collections.abc import Callable
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+log = logging.getLogger(__name__)
 
 AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
 AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status")
@@ -163,3 +168,67 @@ def measure(rule, since: datetime, until: datetime) -> Measurement:
         return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
     except SourceUnavailable as exc:
         return Measurement(None, 0, str(exc))
+
+
+# --- one cycle: every rule, one query per source group ------------------------------------------
+
+# What each AI key reads from ailogs.queries.alert_stats, and the statistic it needs there.
+AI_PICKS: dict[str, tuple[str, Callable[[dict], float | None]]] = {
+    "ai_error_rate": ("errors", lambda s: s["error_rate"]),
+    "ai_latency_p95_ms": ("p95", lambda s: s["p95_ms"]),
+    "ai_tokens": ("total_tokens", lambda s: float(s["total_tokens"])),
+    "ai_cost_usd": ("cost_usd", lambda s: s["cost_usd"]),
+    "ai_calls": ("count", lambda s: float(s["count"])),
+}
+
+
+def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement]:
+    """Measure every rule at `now`: {rule pk: Measurement}; a rule whose source failed is absent.
+
+    AI rules are grouped by window and by which filter keys they set; each group is one
+    GROUP BY over those columns (rules that differ only in a filter value share it) computing
+    only the statistics its rules need. Other rules share one evaluation per identical
+    (metric, aggregation, filters, window).
+    """
+    results: dict[int, Measurement] = {}
+    ai_groups: dict[tuple, list] = defaultdict(list)
+    shared: dict[tuple, Measurement | None] = {}
+    for rule in rules:
+        if rule.metric in AI_PICKS:
+            filters = _ailogs_filters(rule.filters or {})
+            ai_groups[(rule.window_minutes, tuple(sorted(filters)))].append((rule, filters))
+            continue
+        key = (rule.metric, rule.aggregation, json.dumps(rule.filters or {}, sort_keys=True), rule.window_minutes)
+        if key not in shared:
+            shared[key] = _measure_logged(rule, now)
+        if shared[key] is not None:
+            results[rule.pk] = shared[key]
+    for (window, dims), members in ai_groups.items():
+        results.update(_measure_ai_group(window, dims, members, now))
+    return results
+
+
+def _measure_logged(rule, now: datetime) -> Measurement | None:
+    try:
+        return measure(rule, now - timedelta(minutes=rule.window_minutes), now)
+    except Exception:
+        log.exception("alert rule %s (%s) failed to measure", rule.pk, rule.name)
+        return None
+
+
+def _measure_ai_group(window: int, dims: tuple, members: list, now: datetime) -> dict[int, Measurement]:
+    needs = {AI_PICKS[rule.metric][0] for rule, _ in members}
+    values = {d: sorted({filters[d] for _, filters in members}) for d in dims}
+    try:
+        stats = _queries("ailogs").alert_stats(now - timedelta(minutes=window), now, dims, values, needs)
+    except SourceUnavailable as exc:
+        return {rule.pk: Measurement(None, 0, str(exc)) for rule, _ in members}
+    except Exception:
+        log.exception("AI alert rules over %s min by %s failed to measure", window, dims or "nothing")
+        return {}
+    results = {}
+    for rule, filters in members:
+        row = stats.get(tuple(filters[d] for d in dims))
+        count = row["count"] if row else 0
+        results[rule.pk] = Measurement(AI_PICKS[rule.metric][1](row) if count else None, count)
+    return results

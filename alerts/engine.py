@@ -112,10 +112,16 @@ def message_for(rule: AlertRule, value, severity, threshold) -> str:
     return f"{rule.name}: {rule.metric} is {shown} ({op} {threshold:g}, {severity})"
 
 
-def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTransition]:
-    """Evaluate one rule and apply at most one transition; return the transitions stored."""
+def evaluate_rule(
+    rule: AlertRule, now: datetime | None = None, measurement: catalog.Measurement | None = None
+) -> list[AlertTransition]:
+    """Evaluate one rule and apply at most one transition; return the transitions stored.
+
+    `measurement` is the rule's value at `now` when the caller measured many rules at once.
+    """
     now = now or timezone.now()
-    measurement = catalog.measure(rule, now - timedelta(minutes=rule.window_minutes), now)
+    if measurement is None:
+        measurement = catalog.measure(rule, now - timedelta(minutes=rule.window_minutes), now)
     value, severity, clear = judge(rule, measurement)
     with transaction.atomic():
         locked = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule.pk)
@@ -170,14 +176,34 @@ def _update_alert(rule, alert: Alert, reason, nxt: Snapshot, value, now) -> Aler
 
 
 def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
-    """One evaluation of every enabled rule; a failing rule is logged and skipped."""
+    """One evaluation of every enabled rule; a failing rule is logged and skipped.
+
+    All rules are measured first, one query per source group (catalog.measure_many). A rule with
+    no open alert whose value breaches nothing stays "ok" without a transition: it needs no row
+    lock, only the shared last_evaluated_at update at the end. The others go through
+    evaluate_rule, which decides again under the lock.
+    """
     now = now or timezone.now()
+    rules = list(AlertRule.objects.filter(enabled=True).order_by("pk"))
+    measurements = catalog.measure_many(rules, now)
+    open_rules = set(Alert.objects.open().values_list("rule_id", flat=True))
     transitions: list[AlertTransition] = []
-    for rule in AlertRule.objects.filter(enabled=True).order_by("pk"):
+    quiet: list[int] = []
+    for rule in rules:
+        measurement = measurements.get(rule.pk)
+        if measurement is None:
+            continue  # its source failed (logged by measure_many)
+        if rule.pk not in open_rules and judge(rule, measurement)[1] is None:
+            quiet.append(rule.pk)
+            continue
         try:
-            transitions += evaluate_rule(rule, now)
+            transitions += evaluate_rule(rule, now, measurement)
         except Exception:
             log.exception("alert rule %s (%s) failed to evaluate", rule.pk, rule.name)
+    for start in range(0, len(quiet), 500):
+        AlertRule.objects.filter(pk__in=quiet[start : start + 500]).filter(
+            Q(last_evaluated_at__isnull=True) | Q(last_evaluated_at__lt=now)
+        ).update(last_evaluated_at=now)
     return transitions
 
 
