@@ -193,6 +193,7 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
     list_display = [
         "started_at",
         "rule",
+        "group_key",
         "severity",
         "state",
         "value",
@@ -203,7 +204,7 @@ class AlertAdmin(AlertAccess, admin.ModelAdmin):
     ]
     list_filter = ["state", "severity", "rule", ("acknowledged_at", admin.EmptyFieldListFilter), "started_at"]
     list_select_related = ["rule", "acknowledged_by"]
-    search_fields = ["rule__name", "message"]
+    search_fields = ["rule__name", "group_key", "message"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in Alert._meta.fields]
     inlines = [TransitionInline]

@@ -27,6 +27,9 @@ class Measurement:
     note: str = ""
 
 
+NO_DATA = Measurement(None, 0, "no data for this group")
+
+
 class SourceUnavailable(Exception):
     """The app that owns the data is not installed (yet)."""
 
@@ -162,12 +165,24 @@ def evaluator(metric: str) -> Callable[..., Measurement]:
     raise KeyError(f"unknown metric {metric!r}")
 
 
-def measure(rule, since: datetime, until: datetime) -> Measurement:
-    """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent."""
+Grouped = dict[str, Measurement]
+
+
+def measure(rule, since: datetime, until: datetime) -> Measurement | Grouped:
+    """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent.
+
+    A grouped evaluator (one alert per check, per tenant...) returns {group key: Measurement}.
+    """
     try:
         return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
     except SourceUnavailable as exc:
         return Measurement(None, 0, str(exc))
+
+
+def measure_groups(rule, since: datetime, until: datetime) -> Grouped:
+    """`measure` as {group key: Measurement}; a rule measured as a whole is the one group ""."""
+    measured = measure(rule, since, until)
+    return measured if isinstance(measured, dict) else {"": measured}
 
 
 # --- one cycle: every rule, one query per source group ------------------------------------------
@@ -182,7 +197,7 @@ AI_PICKS: dict[str, tuple[str, Callable[[dict], float | None]]] = {
 }
 
 
-def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement]:
+def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement | Grouped]:
     """Measure every rule at `now`: {rule pk: Measurement}; a rule whose source failed is absent.
 
     AI rules are grouped by window and by which filter keys they set; each group is one
@@ -192,7 +207,7 @@ def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement]:
     """
     results: dict[int, Measurement] = {}
     ai_groups: dict[tuple, list] = defaultdict(list)
-    shared: dict[tuple, Measurement | None] = {}
+    shared: dict[tuple, Measurement | Grouped | None] = {}
     for rule in rules:
         if rule.metric in AI_PICKS:
             filters = _ailogs_filters(rule.filters or {})
@@ -208,7 +223,7 @@ def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement]:
     return results
 
 
-def _measure_logged(rule, now: datetime) -> Measurement | None:
+def _measure_logged(rule, now: datetime) -> Measurement | Grouped | None:
     try:
         return measure(rule, now - timedelta(minutes=rule.window_minutes), now)
     except Exception:

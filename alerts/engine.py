@@ -104,47 +104,58 @@ def judge(rule: AlertRule, measurement: catalog.Measurement) -> tuple[float | No
     return value, rule.severity_for(value), rule.is_clear(value)
 
 
-def message_for(rule: AlertRule, value, severity, threshold) -> str:
+def message_for(rule: AlertRule, value, severity, threshold, group: str = "") -> str:
     shown = "no data" if value is None else f"{value:.6g}"
+    name = f"{rule.name} [{group}]" if group else rule.name
     if severity is None or threshold is None:
-        return f"{rule.name}: {rule.metric} is {shown}"
+        return f"{name}: {rule.metric} is {shown}"
     op = dict(AlertRule._meta.get_field("comparator").choices)[rule.comparator]
-    return f"{rule.name}: {rule.metric} is {shown} ({op} {threshold:g}, {severity})"
+    return f"{name}: {rule.metric} is {shown} ({op} {threshold:g}, {severity})"
 
 
 def evaluate_rule(
-    rule: AlertRule, now: datetime | None = None, measurement: catalog.Measurement | None = None
+    rule: AlertRule, now: datetime | None = None, measured: catalog.Measurement | catalog.Grouped | None = None
 ) -> list[AlertTransition]:
-    """Evaluate one rule and apply at most one transition; return the transitions stored.
+    """Evaluate one rule and apply at most one transition per group; return the transitions stored.
 
-    `measurement` is the rule's value at `now` when the caller measured many rules at once.
+    A rule measured as a whole is the single group "". A group that has an open alert but is
+    missing from this measurement (a deleted check, a tenant gone quiet) is judged as no data.
+    `measured` is the rule's measurement at `now` when the caller measured many rules at once.
     """
     now = now or timezone.now()
-    if measurement is None:
-        measurement = catalog.measure(rule, now - timedelta(minutes=rule.window_minutes), now)
-    value, severity, clear = judge(rule, measurement)
+    if measured is None:
+        measured = catalog.measure_groups(rule, now - timedelta(minutes=rule.window_minutes), now)
+    elif not isinstance(measured, dict):
+        measured = {"": measured}
+    transitions: list[AlertTransition] = []
     with transaction.atomic():
         locked = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule.pk)
         locked = locked.filter(Q(last_evaluated_at__isnull=True) | Q(last_evaluated_at__lt=now)).first()
         if locked is None:  # another worker holds it, or a newer evaluation already ran
             return []
-        alert = locked.alerts.open().select_for_update().first()
-        reason, nxt = decide(locked, snapshot(alert), severity, clear, now)
-        transition = _apply(locked, alert, reason, nxt, value, now)
+        open_alerts = {alert.group_key: alert for alert in locked.alerts.open().select_for_update()}
+        for group in sorted(measured.keys() | open_alerts.keys()):
+            value, severity, clear = judge(locked, measured.get(group, catalog.NO_DATA))
+            alert = open_alerts.get(group)
+            reason, nxt = decide(locked, snapshot(alert), severity, clear, now)
+            transition = _apply(locked, alert, group, reason, nxt, value, now)
+            if transition is not None:
+                transitions.append(transition)
         AlertRule.objects.filter(pk=locked.pk).update(last_evaluated_at=now)
-        if transition is not None and transition.notifies:
-            from alerts import notify
+        from alerts import notify
 
-            notify.dispatch(transition)
-    return [transition] if transition else []
+        for transition in transitions:
+            if transition.notifies:
+                notify.dispatch(transition)
+    return transitions
 
 
-def _apply(rule, alert, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
+def _apply(rule, alert, group: str, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
     """Save the alert's new state and store the transition, if any."""
     if alert is None and reason is None:
         return None
     from_state = alert.state if alert else "ok"
-    alert = _update_alert(rule, alert or Alert(rule=rule, started_at=now), reason, nxt, value, now)
+    alert = _update_alert(rule, alert or Alert(rule=rule, group_key=group, started_at=now), reason, nxt, value, now)
     if reason is None:
         return None
     to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
@@ -168,7 +179,7 @@ def _update_alert(rule, alert: Alert, reason, nxt: Snapshot, value, now) -> Aler
     else:
         severity = nxt.severity or alert.severity
         alert.state, alert.severity, alert.threshold = nxt.state, severity, rule.threshold_for(severity)
-        alert.message = message_for(rule, value, severity, alert.threshold)
+        alert.message = message_for(rule, value, severity, alert.threshold, alert.group_key)
     if reason == T.Reason.FIRED:
         alert.fired_at = now
     alert.save()
@@ -193,7 +204,8 @@ def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
         measurement = measurements.get(rule.pk)
         if measurement is None:
             continue  # its source failed (logged by measure_many)
-        if rule.pk not in open_rules and judge(rule, measurement)[1] is None:
+        groups = measurement.values() if isinstance(measurement, dict) else [measurement]
+        if rule.pk not in open_rules and all(judge(rule, m)[1] is None for m in groups):
             quiet.append(rule.pk)
             continue
         try:

@@ -196,6 +196,12 @@ class Alert(models.Model):
         RESOLVED = "resolved"
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    group_key = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Which group of a per-group rule this alert is about (a check, a tenant...); empty for the rule as a whole.",
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices)
     state = models.CharField(max_length=10, choices=State.choices)
     value = models.FloatField(null=True, blank=True)
@@ -220,9 +226,11 @@ class Alert(models.Model):
         ordering = ["-started_at"]
         permissions = [("acknowledge_alert", "Can acknowledge alerts")]
         constraints = [
-            # At most one open alert per rule, so two evaluations cannot both open one.
+            # At most one open alert per rule and group, so two evaluations cannot both open one.
             models.UniqueConstraint(
-                fields=["rule"], condition=models.Q(state__in=["pending", "firing"]), name="alerts_one_open_per_rule"
+                fields=["rule", "group_key"],
+                condition=models.Q(state__in=["pending", "firing"]),
+                name="alerts_one_open_per_rule_group",
             ),
         ]
         indexes = [
@@ -247,6 +255,7 @@ class Alert(models.Model):
             "id": self.pk,
             "rule": self.rule_id,
             "rule_name": self.rule.name,
+            "group": self.group_key,
             "severity": self.severity,
             "state": self.state,
             "value": self.value,

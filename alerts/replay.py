@@ -24,6 +24,7 @@ NOTIFYING = {T.Reason.FIRED, T.Reason.ESCALATED, T.Reason.DEESCALATED, T.Reason.
 class Row:
     at: datetime
     rule: str
+    group: str
     from_state: str
     to_state: str
     reason: str
@@ -65,23 +66,31 @@ def run(rules: list[AlertRule], since: datetime, until: datetime, step: timedelt
     if steps > MAX_STEPS:
         raise ValueError(f"{steps:,} steps: use a larger --step or a shorter range (at most {MAX_STEPS:,}).")
     result = Result(steps=steps)
-    snaps = {rule.pk: engine.Snapshot() for rule in rules}
-    names = {rule.pk: rule.name for rule in rules}
+    snaps: dict[int, dict[str, engine.Snapshot]] = {rule.pk: {} for rule in rules}
     for i in range(steps):
         at = since + i * step
         measurements = catalog.measure_many(rules, at)
         for rule in rules:
-            measurement = measurements.get(rule.pk)
-            if measurement is None:
+            measured = measurements.get(rule.pk)
+            if measured is None:
                 continue
-            value, severity, clear = engine.judge(rule, measurement)
-            before = snaps[rule.pk]
-            reason, after = engine.decide(rule, before, severity, clear, at)
-            snaps[rule.pk] = after
-            if after.state == "firing":
-                result.firing[names[rule.pk]] = result.firing.get(names[rule.pk], timedelta(0)) + step
-            if reason:
-                to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, after.state)
-                shown = severity or before.severity or ""
-                result.transitions.append(Row(at, rule.name, before.state, to_state, reason, shown, value))
+            _step(result, rule, snaps[rule.pk], measured if isinstance(measured, dict) else {"": measured}, at)
+            if any(snap.state == "firing" for snap in snaps[rule.pk].values()):
+                result.firing[rule.name] = result.firing.get(rule.name, timedelta(0)) + step
     return result
+
+
+def _step(result: Result, rule: AlertRule, snaps: dict, measured: dict, at: datetime) -> None:
+    """One evaluation of every group, as engine.evaluate_rule does it (a vanished group is no data)."""
+    for group in sorted(measured.keys() | snaps.keys()):
+        value, severity, clear = engine.judge(rule, measured.get(group, catalog.NO_DATA))
+        before = snaps.get(group, engine.Snapshot())
+        reason, after = engine.decide(rule, before, severity, clear, at)
+        if after.state == "ok":
+            snaps.pop(group, None)
+        else:
+            snaps[group] = after
+        if reason:
+            to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, after.state)
+            shown = severity or before.severity or ""
+            result.transitions.append(Row(at, rule.name, group, before.state, to_state, reason, shown, value))

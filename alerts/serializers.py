@@ -147,6 +147,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "id",
             "rule",
             "rule_name",
+            "group_key",
             "severity",
             "state",
             "value",

@@ -180,7 +180,8 @@ class PagerDutyTransport(Transport):
 
 
 def dedup_key(alert: Alert) -> str:
-    return f"monitoring-rule-{alert.rule_id or 'test'}"
+    key = f"monitoring-rule-{alert.rule_id or 'test'}"
+    return f"{key}-{alert.group_key}"[:255] if alert.group_key else key
 
 
 class WebhookTransport(Transport):

@@ -46,13 +46,18 @@ class Command(BaseCommand):
         measurements = catalog.measure_many(rules, at)
         breaching = 0
         for rule in rules:
-            measurement = measurements.get(rule.pk)
-            if measurement is None:
+            measured = measurements.get(rule.pk)
+            if measured is None:
                 self.stdout.write(f"{rule.name}: failed to measure (see the log)")
                 continue
-            value, severity, _ = engine.judge(rule, measurement)
-            breaching += severity is not None
-            verdict = severity or ("no data" if value is None else "ok")
-            shown = "-" if value is None else f"{value:.6g}"
-            self.stdout.write(f"{rule.name}: {verdict} value={shown} samples={measurement.samples}")
+            groups = measured if isinstance(measured, dict) else {"": measured}
+            severities = []
+            for group, measurement in sorted(groups.items()):
+                value, severity, _ = engine.judge(rule, measurement)
+                severities.append(severity)
+                verdict = severity or ("no data" if value is None else "ok")
+                shown = "-" if value is None else f"{value:.6g}"
+                who = f"{rule.name} [{group}]" if group else rule.name
+                self.stdout.write(f"{who}: {verdict} value={shown} samples={measurement.samples}")
+            breaching += any(s is not None for s in severities)
         self.stdout.write(f"at {at.isoformat()}: {breaching} of {len(rules)} rule(s) breaching; nothing was stored")

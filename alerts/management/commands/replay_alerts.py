@@ -39,8 +39,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for row in result.transitions:
             value = "no data" if row.value is None else f"{row.value:.6g}"
+            who = f"{row.rule} [{row.group}]" if row.group else row.rule
             self.stdout.write(
-                f"{row.at.isoformat()} {row.rule}: {row.from_state} -> {row.to_state} "
+                f"{row.at.isoformat()} {who}: {row.from_state} -> {row.to_state} "
                 f"[{row.reason}, {row.severity or '-'}] value={value}"
             )
         self.stdout.write(
