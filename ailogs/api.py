@@ -88,7 +88,8 @@ class AiLogsView(ListAPIView):
     )
     def post(self, request):
         items = batch_items(request.data, settings.AILOGS_MAX_BATCH, "event")
-        body = ingest(items)
+        key = getattr(request.user, "key", None)  # an API key's ServiceUser (monitoring_site.api_keys)
+        body = ingest(items, api_key=key.name[:100] if key is not None else "")
         return ingest_response(len(items), body["accepted"], body["errors"])
 
 

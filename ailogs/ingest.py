@@ -224,8 +224,11 @@ def _finish(row: dict, item: dict, book) -> dict:
     return row
 
 
-def ingest(items: list) -> dict:
-    """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}."""
+def ingest(items: list, api_key: str = "") -> dict:
+    """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}.
+
+    `api_key` is the name of the key that sent it (per-key cost alerts and budgets).
+    """
     context = Context()
     rows, errors = [], []
     for index, item in enumerate(items):
@@ -233,6 +236,7 @@ def ingest(items: list) -> dict:
         if item_errors:
             errors.append({"index": index, "errors": item_errors})
         else:
+            row["api_key"] = api_key
             rows.append(row)
     inserted = _store(rows) if rows else 0
     return {"accepted": inserted, "duplicates": len(rows) - inserted, "errors": errors}

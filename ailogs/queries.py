@@ -19,7 +19,7 @@ from django.db.models.functions import Cast, TruncHour
 from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, Status, capped_sum
 from ailogs.rollup import SUMS, ceil_hour, floor_hour, histograms_by, raw_sums, rolled_through
 from monitoring_site.lib.histogram import LogHistogram
-from monitoring_site.lib.percentiles import PercentilesCont, grouped_percentiles, interpolate, percentiles
+from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
 
 FILTERS = ("model", "function", "provider", "tenant", "status")
 GROUPS = ("model", "function", "provider", "tenant", "status")
@@ -334,66 +334,46 @@ def repeated_input_share(since: datetime, until: datetime) -> dict:
 ALERT_STATS = ("count", "errors", "total_tokens", "cost_usd", "p95")
 
 
-def alert_stats(
+def alert_totals(
     since: datetime,
     until: datetime,
     dims: tuple[str, ...] = (),
     values: dict[str, list[str]] | None = None,
     needs: frozenset[str] | set[str] = frozenset(ALERT_STATS),
-) -> dict[tuple, dict]:
-    """{values of `dims`: {count, errors, error_rate, total_tokens, cost_usd, p95_ms}} over
-    [since, until), one GROUP BY for every rule on this window that filters on `dims`.
+) -> dict[tuple, Totals]:
+    """Mergeable Totals per value of `dims` over [since, until): one GROUP BY for every alert rule
+    on this window, whatever it filters or groups on (the caller adds up the rows it matches).
 
-    `values` narrows each dimension to the values the rules ask for (an IN list); `needs` names
-    the statistics wanted (count and errors always come): an error-rate rule costs no token or
-    cost sums, and the duration sort behind p95 runs only when a rule wants "p95". Windows longer
-    than AILOGS_EXACT_WINDOW_HOURS read the hourly rollups plus raw edges, as `collect` does.
+    `dims` may be any AiCall columns (user_id and api_key too); `values` narrows a column to
+    the values asked for (an IN list). `needs` names the statistics wanted, count and errors
+    always: an error-rate rule costs no token or cost sums, and a duration histogram (p95 within
+    1 %, the rollups' LogHistogram) is built only when a rule wants "p95". Windows longer than
+    AILOGS_EXACT_WINDOW_HOURS read hourly rollups plus raw edges when the rollups keep `dims`.
     """
     narrow = {f"{d}__in": sorted(v) for d, v in (values or {}).items()}
-    if _plan(since, until)[1] is not None:
-        return _alert_stats_from_rollups(since, until, dims, narrow, needs)
+    if _plan(since, until)[1] is not None and set(dims) <= set(GROUPS):
+        return _alert_totals_from_rollups(since, until, dims, narrow, needs)
     raw = _raw([(since, until)], None).filter(**narrow)
     aggregates = {"n": Count("id"), "e": Count("id", filter=~Q(status=Status.SUCCESS))}
     if "total_tokens" in needs:
         aggregates["tt"] = Sum("total_tokens")
     if "cost_usd" in needs:
         aggregates["cost"] = capped_sum("cost_usd", MAX_COST_USD)
-    exact_in_sql = "p95" in needs and connection.vendor == "postgresql"
-    if exact_in_sql:
-        aggregates["p"] = PercentilesCont("duration_ms", (0.95,))
-    result = {}
     rows = raw.values(*dims).annotate(**aggregates) if dims else [raw.aggregate(**aggregates)]
+    totals: dict[tuple, Totals] = {}
     for row in rows:
-        if not row["n"]:
-            continue  # the whole window is empty: no key, like an empty GROUP BY
-
-        p95 = (row["p"] or [None])[0] if exact_in_sql else None
-        result[tuple(row[d] for d in dims)] = _alert_row(row["n"], row["e"], row.get("tt"), row.get("cost"), p95)
-    if "p95" in needs and not exact_in_sql:  # SQLite: the same interpolation in Python
-        for key, durations in _durations_by(raw, dims).items():
-            result[key]["p95_ms"] = _duration(interpolate(durations, 0.95))
-    return result
-
-
-def _alert_row(count: int, errors: int, tokens, cost, p95) -> dict:
-    return {
-        "count": count,
-        "errors": errors,
-        "error_rate": round(100.0 * errors / count, 4) if count else 0.0,
-        "total_tokens": tokens or 0,
-        "cost_usd": round(cost or 0.0, 6),
-        "p95_ms": _duration(p95),
-    }
+        if row["n"]:
+            group = totals[tuple(row[d] for d in dims)] = Totals()
+            group.count, group.errors = row["n"], row["e"]
+            group.total_tokens, group.cost_usd = row.get("tt") or 0, row.get("cost") or 0.0
+    if "p95" in needs:
+        for key, histogram in histograms_by(raw, dims).items():
+            if key in totals:
+                totals[key].histogram = histogram
+    return totals
 
 
-def _durations_by(raw, dims: tuple) -> dict[tuple, list[float]]:
-    groups: dict[tuple, list[float]] = defaultdict(list)
-    for *key, duration in raw.order_by("duration_ms").values_list(*dims, "duration_ms"):
-        groups[tuple(key)].append(float(duration))
-    return groups
-
-
-def _alert_stats_from_rollups(since, until, dims: tuple, narrow: dict, needs) -> dict[tuple, dict]:
+def _alert_totals_from_rollups(since, until, dims: tuple, narrow: dict, needs) -> dict[tuple, Totals]:
     raw, rollups = sources(since, until, dims, None)
     raw, rollups = raw.filter(**narrow), rollups.filter(**narrow)
     totals: dict[tuple, Totals] = defaultdict(Totals)
@@ -405,7 +385,4 @@ def _alert_stats_from_rollups(since, until, dims: tuple, narrow: dict, needs) ->
         _add_rollups_in_database(totals, rollups, dims)
     else:
         _add_rollups(totals, rollups, dims)
-    return {
-        key: _alert_row(t.count, t.errors, t.total_tokens, t.cost_usd, t.histogram.quantile(0.95) if t.count else None)
-        for key, t in totals.items()
-    }
+    return dict(totals)

@@ -12,12 +12,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
 AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
-AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status")
+AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status", "user_id", "api_key")
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,24 @@ def _ailogs_filters(filters: dict) -> dict:
     return {k: filters[k] for k in AILOGS_FILTERS if filters.get(k) not in (None, "")}
 
 
-def _ai_stat(pick: Callable[[dict], float | None]):
+# What each AI key reads from ailogs.queries.alert_stats, and the statistic it needs there.
+AI_PICKS: dict[str, tuple[str, Callable[[dict], float | None]]] = {
+    "ai_error_rate": ("errors", lambda s: s["error_rate"]),
+    "ai_latency_p95_ms": ("p95", lambda s: s["duration_ms"]["p95"]),
+    "ai_tokens": ("total_tokens", lambda s: float(s["total_tokens"])),
+    "ai_cost_usd": ("cost_usd", lambda s: s["cost_usd"]),
+    "ai_calls": ("count", lambda s: float(s["count"])),
+}
+
+
+def _ai_stat(metric: str):
+    """The evaluator of an AI key for filters alone (rules go through _measure_ai, which also groups)."""
+
     def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
-        stats = _queries("ailogs").window_stats(since, until, _ailogs_filters(filters) or None)
-        count = stats.get("count") or 0
-        return Measurement(pick(stats) if count else None, count)
+        from types import SimpleNamespace
+
+        rule = SimpleNamespace(pk=0, metric=metric, kind="threshold", filters=filters, group_by=[])
+        return _measure_ai(since, until, [(rule, _ailogs_filters(filters))])[0]
 
     return evaluate
 
@@ -111,11 +124,7 @@ def _feedback_pending(filters, aggregation, since, until) -> Measurement:
 
 
 CATALOG: dict[str, Callable[..., Measurement]] = {
-    "ai_error_rate": _ai_stat(lambda s: s.get("error_rate")),
-    "ai_latency_p95_ms": _ai_stat(lambda s: (s.get("duration_ms") or {}).get("p95")),
-    "ai_tokens": _ai_stat(lambda s: s.get("total_tokens")),
-    "ai_cost_usd": _ai_stat(lambda s: s.get("cost_usd")),
-    "ai_calls": _ai_stat(lambda s: s.get("count")),
+    **{key: _ai_stat(key) for key in AI_PICKS},
     "http_error_rate": _http_stat("error_rate_5xx"),
     "http_latency_p95_ms": _http_stat("p95_ms"),
     "queue_depth": _metric("celery_queue_depth", "max"),
@@ -171,9 +180,12 @@ Grouped = dict[str, Measurement]
 def measure(rule, since: datetime, until: datetime) -> Measurement | Grouped:
     """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent.
 
-    A grouped evaluator (one alert per check, per tenant...) returns {group key: Measurement}.
+    A grouped evaluator (one alert per check, per tenant...) or a rule with `group_by` returns
+    {group key: Measurement}. AI rules read through the same grouped query as a whole cycle.
     """
     try:
+        if rule.metric in AI_PICKS:
+            return _measure_ai(since, until, [(rule, _ailogs_filters(rule.filters or {}))])[rule.pk]
         return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
     except SourceUnavailable as exc:
         return Measurement(None, 0, str(exc))
@@ -187,63 +199,91 @@ def measure_groups(rule, since: datetime, until: datetime) -> Grouped:
 
 # --- one cycle: every rule, one query per source group ------------------------------------------
 
-# What each AI key reads from ailogs.queries.alert_stats, and the statistic it needs there.
-AI_PICKS: dict[str, tuple[str, Callable[[dict], float | None]]] = {
-    "ai_error_rate": ("errors", lambda s: s["error_rate"]),
-    "ai_latency_p95_ms": ("p95", lambda s: s["p95_ms"]),
-    "ai_tokens": ("total_tokens", lambda s: float(s["total_tokens"])),
-    "ai_cost_usd": ("cost_usd", lambda s: s["cost_usd"]),
-    "ai_calls": ("count", lambda s: float(s["count"])),
-}
-
 
 def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement | Grouped]:
-    """Measure every rule at `now`: {rule pk: Measurement}; a rule whose source failed is absent.
+    """Measure every rule at `now`: {rule pk: Measurement or Grouped}; a rule whose source failed is absent.
 
-    AI rules are grouped by window and by which filter keys they set; each group is one
-    GROUP BY over those columns (rules that differ only in a filter value share it) computing
-    only the statistics its rules need. Other rules share one evaluation per identical
+    AI rules sharing a window start are one GROUP BY over every column any of them filters or
+    groups on, computing only the statistics they need; each rule adds up the rows it matches
+    (sums, counts and histograms merge exactly). Other rules share one evaluation per identical
     (metric, aggregation, filters, window).
     """
-    results: dict[int, Measurement] = {}
-    ai_groups: dict[tuple, list] = defaultdict(list)
+    results: dict[int, Measurement | Grouped] = {}
+    ai_windows: dict[datetime, list] = defaultdict(list)
     shared: dict[tuple, Measurement | Grouped | None] = {}
     for rule in rules:
+        since = rule.since(now)
         if rule.metric in AI_PICKS:
-            filters = _ailogs_filters(rule.filters or {})
-            ai_groups[(rule.window_minutes, tuple(sorted(filters)))].append((rule, filters))
+            ai_windows[since].append((rule, _ailogs_filters(rule.filters or {})))
             continue
-        key = (rule.metric, rule.aggregation, json.dumps(rule.filters or {}, sort_keys=True), rule.window_minutes)
+        key = (rule.metric, rule.aggregation, json.dumps(rule.filters or {}, sort_keys=True), since)
         if key not in shared:
-            shared[key] = _measure_logged(rule, now)
+            shared[key] = _measure_logged(rule, since, now)
         if shared[key] is not None:
             results[rule.pk] = shared[key]
-    for (window, dims), members in ai_groups.items():
-        results.update(_measure_ai_group(window, dims, members, now))
+    for since, members in ai_windows.items():
+        try:
+            results.update(_measure_ai(since, now, members))
+        except Exception:
+            log.exception("AI alert rules since %s failed to measure", since)
     return results
 
 
-def _measure_logged(rule, now: datetime) -> Measurement | Grouped | None:
+def _measure_logged(rule, since: datetime, now: datetime) -> Measurement | Grouped | None:
     try:
-        return measure(rule, now - timedelta(minutes=rule.window_minutes), now)
+        return measure(rule, since, now)
     except Exception:
         log.exception("alert rule %s (%s) failed to measure", rule.pk, rule.name)
         return None
 
 
-def _measure_ai_group(window: int, dims: tuple, members: list, now: datetime) -> dict[int, Measurement]:
-    needs = {AI_PICKS[rule.metric][0] for rule, _ in members}
-    values = {d: sorted({filters[d] for _, filters in members}) for d in dims}
+def group_key(group_by: list[str], labels: dict) -> str:
+    """ "tenant=acme, model=gpt-4o": the alert's group, in the rule's group_by order."""
+    return ", ".join(f"{d}={labels[d] if labels[d] not in (None, '') else '(none)'}" for d in group_by)
+
+
+def _pick(rule) -> Callable[[dict], float | None]:
+    if rule.kind == "budget":  # spend as a % of the period's budget
+        return lambda s: 100.0 * s["cost_usd"] / rule.budget_usd
+    return AI_PICKS[rule.metric][1]
+
+
+def _measurement(pick, totals) -> Measurement:
+    count = totals.count if totals is not None else 0
+    return Measurement(pick(totals.as_dict()) if count else None, count)
+
+
+def _measure_ai(since: datetime, until: datetime, members: list) -> dict[int, Measurement | Grouped]:
+    """One alert_totals query for AI rules sharing a window start; each rule adds up its rows."""
     try:
-        stats = _queries("ailogs").alert_stats(now - timedelta(minutes=window), now, dims, values, needs)
+        queries = _queries("ailogs")
     except SourceUnavailable as exc:
         return {rule.pk: Measurement(None, 0, str(exc)) for rule, _ in members}
-    except Exception:
-        log.exception("AI alert rules over %s min by %s failed to measure", window, dims or "nothing")
-        return {}
-    results = {}
+    needs = {AI_PICKS[rule.metric][0] for rule, _ in members}
+    dims = tuple(sorted({d for rule, filters in members for d in (*filters, *(rule.group_by or []))}))
+    # Narrow a column to the asked-for values when every rule filters on it (none needs them all).
+    narrowed = [d for d in dims if all(d in filters for _, filters in members)]
+    values = {d: sorted({filters[d] for _, filters in members}) for d in narrowed}
+    rows = [
+        (dict(zip(dims, key, strict=True)), totals)
+        for key, totals in queries.alert_totals(since, until, dims, values, needs).items()
+    ]
+    results: dict[int, Measurement | Grouped] = {}
     for rule, filters in members:
-        row = stats.get(tuple(filters[d] for d in dims))
-        count = row["count"] if row else 0
-        results[rule.pk] = Measurement(AI_PICKS[rule.metric][1](row) if count else None, count)
+        groups: dict[str, object] = {}
+        for labels, totals in rows:
+            if all(labels[d] == v for d, v in filters.items()):
+                key = group_key(rule.group_by, labels) if rule.group_by else ""
+                merged = groups.get(key)
+                groups[key] = totals if merged is None else _merged(merged, totals)
+        pick = _pick(rule)
+        if rule.group_by:
+            results[rule.pk] = {key: _measurement(pick, totals) for key, totals in groups.items()}
+        else:
+            results[rule.pk] = _measurement(pick, groups.get(""))
     return results
+
+
+def _merged(a, b):
+    """A new Totals of both (the query's rows are shared between rules: never merge into one)."""
+    return type(a)().merge(a).merge(b)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from alerts import catalog, engine
-from alerts.models import AlertRule
+from alerts.models import OVERFLOW_GROUP, AlertRule
 from alerts.models import AlertTransition as T
 
 MAX_STEPS = 20_160  # 14 days at one step a minute: a replay is a read, but a bounded one
@@ -75,14 +75,26 @@ def run(rules: list[AlertRule], since: datetime, until: datetime, step: timedelt
             if measured is None:
                 continue
             _step(result, rule, snaps[rule.pk], measured if isinstance(measured, dict) else {"": measured}, at)
-            if any(snap.state == "firing" for snap in snaps[rule.pk].values()):
+            if any(snap.state == "firing" for snap in snaps[rule.pk].values()):  # the overflow mark is not
                 result.firing[rule.name] = result.firing.get(rule.name, timedelta(0)) + step
     return result
 
 
 def _step(result: Result, rule: AlertRule, snaps: dict, measured: dict, at: datetime) -> None:
-    """One evaluation of every group, as engine.evaluate_rule does it (a vanished group is no data)."""
-    for group in sorted(measured.keys() | snaps.keys()):
+    """One evaluation of every group, as engine.evaluate_rule does it (a vanished group is no data,
+    at most MAX_GROUPS open alerts, an overflow reported once)."""
+    overflowing = snaps.pop(OVERFLOW_GROUP, None)
+    measured, breaching, overflow = engine.cap_groups(rule, measured, snaps.keys())
+    if bool(overflow) != bool(overflowing):
+        reason, before, after = (
+            (T.Reason.FIRED, "ok", "firing") if overflow else (T.Reason.RESOLVED, "firing", "resolved")
+        )
+        result.transitions.append(
+            Row(at, rule.name, OVERFLOW_GROUP, before, after, reason, "warning", float(breaching))
+        )
+    if overflow:
+        snaps[OVERFLOW_GROUP] = engine.Snapshot("overflow")
+    for group in sorted(measured.keys() | (snaps.keys() - {OVERFLOW_GROUP})):
         value, severity, clear = engine.judge(rule, measured.get(group, catalog.NO_DATA))
         before = snaps.get(group, engine.Snapshot())
         reason, after = engine.decide(rule, before, severity, clear, at)
