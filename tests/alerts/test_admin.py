@@ -119,3 +119,41 @@ def test_the_rule_form_refuses_what_the_api_refuses(client_for, alice):
     assert response.status_code == 200, body[:500]
     assert "leave this empty" in body and "must be the milder one" in body
     assert not AlertRule.objects.filter(name="loose").exists()
+
+
+def test_an_admin_saves_a_budget_rule_grouped_by_tenant_through_the_form(client_for, alice):
+    form = {
+        "name": "Monthly budget",
+        "enabled": "on",
+        "kind": "budget",
+        "metric": "ai_cost_usd",
+        "aggregation": "",
+        "filters": "{}",
+        "group_by": '["tenant"]',
+        "budget_period": "month",
+        "budget_usd": 500,
+        "window_minutes": 5,
+        "min_samples": 1,
+        "comparator": "gt",
+        "warning_threshold": 80,
+        "critical_threshold": 100,
+        "for_minutes": 0,
+        "keep_firing_minutes": 0,
+        "repeat_interval_minutes": 240,
+    }
+    response = client_for(alice).post("/admin/alerts/alertrule/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = AlertRule.objects.get(name="Monthly budget")
+    assert (saved.kind, saved.group_by, saved.budget_usd) == ("budget", ["tenant"], 500)
+    form.update(name="Bad budget", budget_period="", group_by='["customer"]')
+    body = client_for(alice).post("/admin/alerts/alertrule/add/", form).content.decode()
+    assert "Cannot group by &#x27;customer&#x27;" in body and "day or month" in body
+    empty_group = {
+        **form,
+        "name": "Plain",
+        "kind": "threshold",
+        "budget_period": "",
+        "budget_usd": "",
+        "group_by": "[]",
+    }
+    assert client_for(alice).post("/admin/alerts/alertrule/add/", empty_group).status_code == 302
