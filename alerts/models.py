@@ -364,6 +364,12 @@ class AlertTransition(models.Model):
         return "resolved" if self.to_state == Alert.State.RESOLVED else "firing"
 
 
+def group_labels(group_key: str) -> dict[str, str]:
+    """ "tenant=acme, model=gpt-4o" (a group_by rule's group) -> labels a silence can match."""
+    pairs = (part.split("=", 1) for part in group_key.split(", ") if "=" in part)
+    return {key: value for key, value in pairs}
+
+
 class SilenceQuerySet(models.QuerySet):
     def active(self, now=None):
         now = now or timezone.now()
@@ -390,12 +396,12 @@ class Silence(models.Model):
     def __str__(self) -> str:
         return f"silence {self.comment or self.pk} until {self.ends_at:%Y-%m-%d %H:%M}"
 
-    def matches(self, rule: AlertRule, severity: str) -> bool:
+    def matches(self, rule: AlertRule, severity: str, group_key: str = "") -> bool:
         if self.rule_id and self.rule_id != rule.pk:
             return False
         if self.severity and self.severity != severity:
             return False
-        labels = rule.labels()
+        labels = {**rule.labels(), **group_labels(group_key)}
         return all(labels.get(k) == str(v) for k, v in (self.tags or {}).items())
 
 

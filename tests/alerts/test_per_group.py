@@ -184,3 +184,18 @@ def test_the_api_accepts_a_budget_rule_and_returns_its_fields(api_client):
         250.0,
         ["api_key"],
     )
+
+
+def test_a_silence_on_one_tenant_mutes_that_group_only(receiver, make_channel):
+    from alerts.models import AlertTransition, Silence
+
+    make_channel(receiver.url())
+    rule(group_by=["tenant"])
+    Silence.objects.create(tags={"tenant": "acme"}, ends_at=timezone.now() + timedelta(hours=1))
+    now = timezone.now()
+    ai_calls(10, errors=5, tenant="acme", at=now - MINUTE)
+    ai_calls(10, errors=5, tenant="globex", at=now - MINUTE)
+    engine.evaluate_all(now)
+    send_pending()
+    assert [b["alert"]["group"] for b in receiver.bodies()] == ["tenant=globex"]
+    assert AlertTransition.objects.get(alert__group_key="tenant=acme").silenced
