@@ -124,7 +124,9 @@ class AlertRule(models.Model):
         + f" (at most {MAX_GROUPS} open alerts per rule).",
     )
     budget_period = models.CharField(max_length=5, choices=BudgetPeriod.choices, blank=True)
-    budget_usd = models.FloatField(null=True, blank=True, help_text="Budget rules: the spend per period.")
+    budget_usd = models.FloatField(
+        "budget (USD)", null=True, blank=True, help_text="Budget rules: the spend per period."
+    )
     window_minutes = models.PositiveIntegerField(default=5)
     comparator = models.CharField(max_length=3, choices=Comparator.choices, default=Comparator.GT)
     warning_threshold = models.FloatField(null=True, blank=True)

@@ -13,7 +13,9 @@ MIN_STEP_MINUTES = 10  # so a preview costs at most 1,008 evaluations
 def replay(rule, now=None) -> dict:
     """Run the time-travel replay over past windows (steps of max(window, 10 min); shorter windows leave gaps)."""
     now = now or timezone.now()
-    step = timedelta(minutes=max(rule.window_minutes, MIN_STEP_MINUTES))
+    # A budget reads its whole day or month at every step: hourly steps keep that to 168 reads.
+    minutes = 60 if rule.kind == "budget" else max(rule.window_minutes, MIN_STEP_MINUTES)
+    step = timedelta(minutes=minutes)
     result = replaying.run([rule], now - timedelta(days=DAYS) + step, now, step)
     firing = result.firing.get(rule.name, timedelta(0))
     return {
