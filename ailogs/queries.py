@@ -17,7 +17,16 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncHour
 
 from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, Status, capped_sum
-from ailogs.rollup import SUMS, ceil_hour, floor_hour, histograms_by, raw_sums, rolled_through
+from ailogs.rollup import (
+    SUMS,
+    add_to_bucket,
+    ceil_hour,
+    duration_bucket,
+    floor_hour,
+    histograms_by,
+    raw_sums,
+    rolled_through,
+)
 from monitoring_site.lib.histogram import LogHistogram
 from monitoring_site.lib.percentiles import grouped_percentiles, percentiles
 
@@ -359,14 +368,23 @@ def alert_totals(
         aggregates["tt"] = Sum("total_tokens")
     if "cost_usd" in needs:
         aggregates["cost"] = capped_sum("cost_usd", MAX_COST_USD)
-    rows = raw.values(*dims).annotate(**aggregates) if dims else [raw.aggregate(**aggregates)]
+    in_one_scan = "p95" in needs and connection.vendor == "postgresql"
+    if in_one_scan:  # the sums per duration bucket: one pass builds both (a second scan cost ~40 %)
+        rows = raw.annotate(b=duration_bucket()).values(*dims, "b").annotate(**aggregates)
+    else:
+        rows = raw.values(*dims).annotate(**aggregates) if dims else [raw.aggregate(**aggregates)]
     totals: dict[tuple, Totals] = {}
     for row in rows:
         if row["n"]:
-            group = totals[tuple(row[d] for d in dims)] = Totals()
-            group.count, group.errors = row["n"], row["e"]
-            group.total_tokens, group.cost_usd = row.get("tt") or 0, row.get("cost") or 0.0
-    if "p95" in needs:
+            key = tuple(row[d] for d in dims)
+            group = totals.get(key) or totals.setdefault(key, Totals())
+            group.count += row["n"]
+            group.errors += row["e"]
+            group.total_tokens += row.get("tt") or 0
+            group.cost_usd += row.get("cost") or 0.0
+            if in_one_scan:
+                add_to_bucket(group.histogram, row["b"], row["n"])
+    if "p95" in needs and not in_one_scan:
         for key, histogram in histograms_by(raw, dims).items():
             if key in totals:
                 totals[key].histogram = histogram
