@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, QueryDict
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 
 from ailogs.export import csv_response
 from ailogs.models import AiCall, AiCallHourly, ModelPrice
@@ -47,7 +48,9 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "cost_usd",
         "cost_source",
         "tenant",
+        "trace_link",
     ]
+    readonly_fields = ["trace_link"]
     list_filter = [
         "status",
         *(rolled_up_filter(name) for name in ("provider", "model", "function", "tenant")),
@@ -62,6 +65,17 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # retention deletes; a hand delete would also leave rollups stale
+
+    @admin.display(description="Trace")
+    def trace_link(self, call: AiCall) -> str:
+        """The trace page (traces app) of a call that has a trace id."""
+        if not call.trace_id:
+            return "-"
+        try:
+            url = reverse("admin:traces_trace", kwargs={"trace_id": call.trace_id})
+        except NoReverseMatch:  # the traces app is not installed, or the id cannot be a URL segment
+            return call.trace_id
+        return format_html('<a href="{}">{}</a>', url, call.trace_id[:16] + ("…" if len(call.trace_id) > 16 else ""))
 
     def get_urls(self):
         export = path("export/", self.admin_site.admin_view(self.export_view), name="ailogs_aicall_export")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, Q, Sum
+from django.db.models import Count, IntegerField, Max, Min, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncHour
 
@@ -404,3 +404,85 @@ def _alert_totals_from_rollups(since, until, dims: tuple, narrow: dict, needs) -
     else:
         _add_rollups(totals, rollups, dims)
     return dict(totals)
+
+
+# --- traces and sessions (read by the traces app) -----------------------------------------------
+
+CALL_FIELDS = (
+    "id",
+    "event_id",
+    "timestamp",
+    "function",
+    "model",
+    "provider",
+    "status",
+    "duration_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cost_usd",
+    "error_message",
+    "session_id",
+    "user_id",
+    "tenant",
+    "trace_id",
+    "metadata",
+)
+
+
+def calls_in_trace(trace_id: str, since: datetime | None = None, until: datetime | None = None) -> list[dict]:
+    """Every AI call of one trace, oldest first. There is no index on trace_id (each one costs
+    ingest speed): callers that know when the trace ran pass since/until, so the timestamp
+    index narrows the scan to those minutes."""
+    calls = AiCall.objects.filter(trace_id=trace_id)
+    if since is not None:
+        calls = calls.filter(timestamp__gte=since)
+    if until is not None:
+        calls = calls.filter(timestamp__lte=until)
+    return list(calls.order_by("timestamp").values(*CALL_FIELDS))
+
+
+def sessions(
+    since: datetime, until: datetime, filters: dict | None = None, order: str = "-last_seen", limit: int = 100
+):
+    """One row per session id over the window: traces, calls, first / last seen, cost, errors.
+
+    `filters` may hold tenant, user_id and session_id (exact matches)."""
+    qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(session_id="")
+    qs = qs.filter(**{name: value for name, value in (filters or {}).items() if value})
+    rows = qs.values("session_id").annotate(
+        traces=Count("trace_id", distinct=True),
+        calls=Count("id"),
+        first_seen=Min("timestamp"),
+        last_seen=Max("timestamp"),
+        cost_usd=capped_sum("cost_usd", MAX_COST_USD),
+        total_tokens=Sum("total_tokens"),
+        errors=Count("id", filter=~Q(status=Status.SUCCESS)),
+        tenant=Max("tenant"),
+        user_id=Max("user_id"),
+    )
+    return list(rows.order_by(order, "session_id")[:limit])
+
+
+def session_traces(session_id: str) -> list[dict]:
+    """The traces of one session in order: trace id, first / last call, calls, cost, errors."""
+    rows = (
+        AiCall.objects.filter(session_id=session_id)
+        .values("trace_id")
+        .annotate(
+            calls=Count("id"),
+            first_seen=Min("timestamp"),
+            last_seen=Max("timestamp"),
+            cost_usd=capped_sum("cost_usd", MAX_COST_USD),
+            total_tokens=Sum("total_tokens"),
+            errors=Count("id", filter=~Q(status=Status.SUCCESS)),
+            function=Min("function"),
+        )
+    )
+    return list(rows.order_by("first_seen"))
+
+
+def session_trace_ids(session_ids: list[str]) -> list[tuple[str, str]]:
+    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id."""
+    rows = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
+    return list(rows.values_list("session_id", "trace_id").distinct())

@@ -72,6 +72,7 @@ TABS = {
         ("ai_time", "Over time", ai.over_time),
         ("ai_breakdowns", "Breakdowns", ai.breakdowns),
         ("ai_errors", "Top errors", ai.top_errors),
+        ("ai_traces", "Traces and sessions", ai.traces),
     ),
     "system": _tab(
         "system",

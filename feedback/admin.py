@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from feedback.links import can_view_ai_logs, trace_url
+from feedback.links import can_view_ai_logs, trace_page_url, trace_url
 from feedback.models import Feedback, FeedbackSite
 from monitoring_site.admin import AdminRoleOnly
 
@@ -155,7 +155,12 @@ class FeedbackAdmin(admin.ModelAdmin):
     @admin.display(description="AI call")
     def trace_link(self, obj: Feedback) -> str:
         url = trace_url(obj.trace_id)
-        return format_html('<a href="{}">{}</a>', url, obj.trace_id) if url else (obj.trace_id or "-")
+        if not url:
+            return obj.trace_id or "-"
+        page = trace_page_url(obj.trace_id)
+        if not page:
+            return format_html('<a href="{}">{}</a>', url, obj.trace_id)
+        return format_html('<a href="{}">{}</a> · <a href="{}">trace</a>', url, obj.trace_id, page)
 
     def get_fieldsets(self, request, obj=None):
         # Only users who may open AI logs get the link; Moderators see the trace id as text.

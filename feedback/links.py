@@ -35,3 +35,11 @@ def trace_url(trace_id: str) -> str | None:
     except NoReverseMatch:
         return None
     return f"{changelist}?{urlencode({'trace_id': trace_id})}"
+
+
+def trace_page_url(trace_id: str) -> str | None:
+    """The trace page (traces app) of this trace id, or None where that app is not installed."""
+    try:
+        return reverse("admin:traces_trace", kwargs={"trace_id": trace_id})
+    except NoReverseMatch:
+        return None

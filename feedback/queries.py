@@ -46,3 +46,13 @@ def spam_count(since: datetime, until: datetime) -> int:
 def _window(since: datetime, until: datetime | None):
     qs = Feedback.objects.not_spam().filter(created_at__gte=since).order_by()
     return qs.filter(created_at__lt=until) if until else qs
+
+
+def counts_by_trace(trace_ids: list[str]) -> dict[str, int]:
+    """Feedback (spam excluded) per trace id, for the traces and sessions pages."""
+    rows = Feedback.objects.not_spam().filter(trace_id__in=trace_ids).values("trace_id").annotate(n=Count("id"))
+    return {row["trace_id"]: row["n"] for row in rows}
+
+
+def for_trace(trace_id: str) -> list[Feedback]:
+    return list(Feedback.objects.not_spam().filter(trace_id=trace_id).order_by("created_at")[:50])

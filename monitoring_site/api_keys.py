@@ -125,6 +125,7 @@ SESSION_ROLES: dict[str, tuple[str, ...]] = {
     "feedback:read": (ADMIN, MODERATOR),
     "alerts:read": (ADMIN, MODERATOR),
     "alerts:write": (ADMIN,),
+    "traces:write": (ADMIN,),
 }
 
 
@@ -132,7 +133,8 @@ class HasScope(permissions.BasePermission):
     """Allow a key that carries the view's scope, or a staff user whose role grants it.
 
     A view sets `required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}` (methods not
-    listed are denied) and may widen the session roles with `session_roles = {scope: roles}`.
+    listed are denied; a tuple of scopes means any one of them) and may widen the session roles
+    with `session_roles = {scope: roles}`.
     Views without `required_scopes` must set their own permission classes.
     """
 
@@ -150,15 +152,17 @@ class HasScope(permissions.BasePermission):
             ):
                 raise exceptions.MethodNotAllowed(request.method)
             return False
+        accepted = scope if isinstance(scope, tuple) else (scope,)
         if isinstance(request.auth, ApiKey):
-            if scope not in request.auth.scopes:
-                self.message = f"API key lacks the scope {scope!r}."
+            if not any(s in request.auth.scopes for s in accepted):
+                self.message = f"API key lacks the scope {' or '.join(map(repr, accepted))}."
                 return False
             return True
         user = request.user
         if not (user and user.is_authenticated):
             raise exceptions.NotAuthenticated()
-        roles = {**SESSION_ROLES, **getattr(view, "session_roles", {})}.get(scope, (ADMIN,))
+        session_roles = {**SESSION_ROLES, **getattr(view, "session_roles", {})}
+        roles = {role for s in accepted for role in session_roles.get(s, (ADMIN,))}
         return bool(user.is_staff) and has_role(user, *roles)
 
 

@@ -11,7 +11,15 @@ app = Celery("monitoring_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-SCHEDULE_MODULES = ("monitoring_site.beat", "ailogs.beat", "metrics.beat", "feedback.beat", "alerts.beat", "dashboard.beat")
+SCHEDULE_MODULES = (
+    "monitoring_site.beat",
+    "ailogs.beat",
+    "metrics.beat",
+    "feedback.beat",
+    "alerts.beat",
+    "dashboard.beat",
+    "traces.beat",
+)
 
 
 def collect_beat_schedule() -> dict:

@@ -8,7 +8,7 @@ An app takes part by defining a module with one function:
 
 import importlib
 
-APPS = ("monitoring_site", "ailogs", "metrics", "feedback", "alerts", "dashboard")
+APPS = ("monitoring_site", "ailogs", "metrics", "feedback", "alerts", "dashboard", "traces")
 
 
 def modules(name: str):

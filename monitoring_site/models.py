@@ -15,6 +15,7 @@ SCOPES = (
     "feedback:read",
     "alerts:read",
     "alerts:write",
+    "traces:write",
 )
 
 

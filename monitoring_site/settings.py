@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "feedback",
     "alerts",
     "dashboard",
+    "traces",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,15 @@ PAGERDUTY_EVENTS_URL = env("PAGERDUTY_EVENTS_URL", default="https://events.pager
 ALERTS_REPORT_EMAILS = env.list("ALERTS_REPORT_EMAILS", default=[])
 # Alert and channel severities share one choice set: one name in the OpenAPI schema.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["AlertSeverityEnum"] = "alerts.models.Severity"
+
+# --- traces (OTLP) ----------------------------------------------------------------------------
+SPANS_RETENTION_DAYS = env.int("SPANS_RETENTION_DAYS", default=30)
+TRACES_PARTITIONS_AHEAD_DAYS = env.int("TRACES_PARTITIONS_AHEAD_DAYS", default=7)
+# Where tenant, user and session come from on a span (its own attributes first, then its
+# resource's); the first name present wins. docs/tracing.md lists what else maps to an AI call.
+TRACES_TENANT_ATTRIBUTES = env.list("TRACES_TENANT_ATTRIBUTES", default=["tenant.id"])
+TRACES_USER_ATTRIBUTES = env.list("TRACES_USER_ATTRIBUTES", default=["user.id", "enduser.id"])
+TRACES_SESSION_ATTRIBUTES = env.list("TRACES_SESSION_ATTRIBUTES", default=["session.id", "gen_ai.conversation.id"])
 
 # --- dashboard ---
 # Render times of dashboard pages ("dashboard load" target) are kept this long; ranges go to 30 days.

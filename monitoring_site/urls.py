@@ -10,6 +10,7 @@ from feedback import urls as feedback_urls
 from metrics import urls as metrics_urls
 from monitoring_site import views
 from monitoring_site.prometheus import metrics_view
+from traces import urls as traces_urls
 
 api_v1 = [
     path("auth/check/", views.AuthCheckView.as_view(), name="auth-check"),
@@ -17,6 +18,7 @@ api_v1 = [
     *metrics_urls.api_urlpatterns,
     *feedback_urls.api_urlpatterns,
     *alerts_urls.api_urlpatterns,
+    *traces_urls.api_urlpatterns,
 ]
 
 urlpatterns = [

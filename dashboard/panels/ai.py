@@ -155,3 +155,56 @@ def _logs_link(row: dict, window: Window) -> str:
         "timestamp__gte": window.since.strftime("%Y-%m-%d %H:%M:%S"),
     }
     return f"{base}?{urlencode(query)}"
+
+
+def traces(window: Window) -> dict:
+    """The slowest traces (root spans) and the most expensive sessions, linked to their pages."""
+    slowest = call("traces", "slowest_traces", window.since, window.until, tenant=window.tenant)
+    sessions = call("traces", "most_expensive_sessions", window.since, window.until, tenant=window.tenant)
+    if slowest is None or sessions is None:
+        return {"available": False}
+    return {
+        "tables": [
+            table(
+                "slowest_traces",
+                "Slowest traces",
+                ["Root span", "Service", "Duration", "Started (UTC)"],
+                [
+                    [
+                        {"text": row["name"][:80], "href": _admin_link("admin:traces_trace", trace_id=row["trace_id"])},
+                        row["service_name"] or "–",
+                        number(row["duration_ms"], "ms"),
+                        row["start_time"].strftime("%Y-%m-%d %H:%M:%S"),
+                    ]
+                    for row in slowest
+                ],
+                "No trace in this range.",
+            ),
+            table(
+                "expensive_sessions",
+                "Most expensive sessions",
+                ["Session", "Cost", "Traces", "AI calls", "Errors"],
+                [
+                    [
+                        {
+                            "text": row["session_id"][:60],
+                            "href": _admin_link("admin:traces_session", session_id=row["session_id"]),
+                        },
+                        f"${row['cost_usd'] or 0:,.4f}",
+                        number(row["traces"]),
+                        number(row["calls"]),
+                        number(row["errors"]),
+                    ]
+                    for row in sessions
+                ],
+                "No session in this range.",
+            ),
+        ]
+    }
+
+
+def _admin_link(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""

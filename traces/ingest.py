@@ -1,0 +1,232 @@
+"""Store an OTLP trace export: every valid span once, GenAI spans also as AI calls.
+
+GenAI spans become the same event dicts that POST /api/v1/ai-logs/ accepts and go through
+`ailogs.ingest.ingest` in one call, so pricing, rollups, alerts and the dashboard treat them
+exactly like calls logged by our own client. The AI call's event_id is derived from
+(trace_id, span_id), so a repeated export stores neither the span nor the call twice.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ailogs.ingest import ingest as ingest_ai_calls
+from monitoring_site.lib.ingest import insert_new_rows
+from traces import genai, otlp
+from traces.models import NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKey, SpanStatus
+
+# uuid5 namespace of AI-call event ids derived from spans (any fixed UUID; never change it).
+EVENT_NAMESPACE = uuid.UUID("6f1c3c0e-8d5b-4a0e-9a51-2f3f0c7d9b21")
+MAX_EVENTS = 20  # exception events kept per span
+STATUS_CODES = frozenset(SpanStatus.values)
+SCALARS = (int, float, bool, type(None))
+
+
+class Invalid(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    accepted: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def refuse(self, where: str, message: str) -> None:
+        self.rejected += 1
+        self.errors.append(f"{where}: {message}")
+
+    @property
+    def error_message(self) -> str:
+        """The first problem, and how many others: the exporter logs this one string."""
+        if not self.errors:
+            return ""
+        more = len(self.errors) - 1
+        return self.errors[0] + (f" (and {more} more rejected span{'s' * (more > 1)})" if more else "")
+
+
+class Window:
+    """What every span of one request is checked against, read from settings once per request:
+    the start times a span may have (within retention, not far in the future) and where its
+    session, tenant and user come from."""
+
+    def __init__(self) -> None:
+        now = timezone.now()
+        self.earliest = now - timedelta(days=settings.SPANS_RETENTION_DAYS)
+        self.latest = now + timedelta(seconds=settings.AILOGS_MAX_FUTURE_SECONDS)
+        self.identities = (
+            ("session_id", tuple(settings.TRACES_SESSION_ATTRIBUTES), 255, "session"),
+            ("tenant", tuple(settings.TRACES_TENANT_ATTRIBUTES), 100, "tenant"),
+            ("user_id", tuple(settings.TRACES_USER_ATTRIBUTES), 255, "user"),
+        )
+
+
+def store(request) -> Result:
+    """Validate and store the spans of an ExportTraceServiceRequest; return what happened."""
+    result = Result()
+    window = Window()
+    rows, events, owners = [], [], []
+    index = 0
+    for resource_spans in request.resource_spans:
+        resource = otlp.attributes(resource_spans.resource.attributes)
+        try:
+            _no_nul(resource, "resource attributes")
+        except Invalid as exc:
+            resource_error = str(exc)
+        else:
+            resource_error = ""
+        for scope_spans in resource_spans.scope_spans:
+            scope = scope_spans.scope.name
+            for span in scope_spans.spans:
+                try:
+                    if resource_error:
+                        raise Invalid(resource_error)
+                    row = _row(span, resource, scope, window)
+                except Invalid as exc:
+                    result.refuse(_where(index, span), str(exc))
+                else:
+                    rows.append(row)
+                    if row["is_genai"]:
+                        events.append(genai.event(row, _event_id(row)))
+                        owners.append(len(rows) - 1)
+                index += 1
+    refused = _store_ai_calls(events, owners, rows, result)
+    kept = [row for i, row in enumerate(rows) if i not in refused]
+    insert_new_rows(Span, kept, key_field="key", key_model=SpanKey)
+    result.accepted = len(kept)
+    return result
+
+
+def _store_ai_calls(events: list[dict], owners: list[int], rows: list[dict], result: Result) -> set[int]:
+    """Hand the GenAI events to the AI-log ingest; return the indexes (in rows) of spans it refused."""
+    if not events:
+        return set()
+    refused = set()
+    for error in ingest_ai_calls(events)["errors"]:
+        position = owners[error["index"]]
+        row = rows[position]
+        fields = "; ".join(f"{name}: {' '.join(map(str, problems))}" for name, problems in error["errors"].items())
+        result.refuse(f"span {row['trace_id']}/{row['span_id']}", f"as an AI call, {fields}")
+        refused.add(position)
+    return refused
+
+
+def _where(index: int, span) -> str:
+    ids = f" {span.trace_id.hex()}/{span.span_id.hex()}" if span.trace_id and span.span_id else ""
+    return f"span #{index}{ids}"
+
+
+def _event_id(row: dict) -> str:
+    return str(uuid.uuid5(EVENT_NAMESPACE, row["key"]))
+
+
+def _row(span, resource: dict, scope: str, window: Window) -> dict:
+    trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
+    if len(trace_id) != 16 or not any(trace_id):
+        raise Invalid("trace_id must be 16 bytes (32 hex digits), not all zero.")
+    if len(span_id) != 8 or not any(span_id):
+        raise Invalid("span_id must be 8 bytes (16 hex digits), not all zero.")
+    if parent and len(parent) != 8:
+        raise Invalid("parent_span_id must be empty or 8 bytes (16 hex digits).")
+    name = _text(span.name, NAME_CHARS, "name")
+    if not name:
+        raise Invalid("name is required.")
+    start, end = (
+        _time(span.start_time_unix_nano, "start_time_unix_nano"),
+        _time(span.end_time_unix_nano, "end_time_unix_nano"),
+    )
+    if end < start:
+        raise Invalid("end_time_unix_nano is before start_time_unix_nano.")
+    if start < window.earliest:
+        raise Invalid(f"start time is older than the retention period ({settings.SPANS_RETENTION_DAYS} days).")
+    if start > window.latest:
+        raise Invalid("start time is in the future.")
+    attributes = otlp.attributes(span.attributes)
+    _no_nul(attributes, "attributes")
+    hex_trace, hex_span = trace_id.hex(), span_id.hex()
+    row = {
+        "key": hex_trace + hex_span,
+        "trace_id": hex_trace,
+        "span_id": hex_span,
+        "parent_span_id": parent.hex(),
+        "name": name,
+        "kind": span.kind,
+        "start_time": start,
+        "end_time": end,
+        "duration_ms": (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,
+        "status_code": span.status.code if span.status.code in STATUS_CODES else SpanStatus.UNSET,
+        "status_message": _text(span.status.message, STATUS_MESSAGE_CHARS, "status.message"),
+        "service_name": _text(str(resource.get("service.name") or ""), 200, "resource service.name"),
+        "scope": _text(scope, 200, "scope.name"),
+        "is_genai": genai.is_genai(attributes),
+        "attributes": attributes,
+        "resource_attributes": resource,
+        "events": _exception_events(span.events) if span.events else [],
+    }
+    for field_name, names, limit, what in window.identities:
+        row[field_name] = _pick(names, attributes, resource, limit, what)
+    return row
+
+
+def _time(nanos: int, name: str) -> datetime:
+    if not nanos:
+        raise Invalid(f"{name} is required.")
+    try:
+        return datetime.fromtimestamp(nanos / 1e9, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Invalid(f"{name} is out of range.") from None
+
+
+def _text(value: str, limit: int, name: str) -> str:
+    if len(value) > limit:
+        raise Invalid(f"{name} is longer than {limit} characters.")
+    if "\x00" in value:
+        raise Invalid(f"{name} contains a NUL character.")
+    return value
+
+
+def _pick(names: tuple[str, ...], attributes: dict, resource: dict, limit: int, what: str) -> str:
+    """The first configured attribute present on the span, else on its resource."""
+    for source in (attributes, resource):
+        for name in names:
+            found = source.get(name)
+            if found is not None and found != "":
+                return _text(str(found), limit, f"{what} attribute {name}")
+    return ""
+
+
+def _no_nul(value, where: str) -> None:
+    """PostgreSQL stores no NUL in jsonb: refuse the span, naming the attribute, instead of a 500."""
+    if type(value) is dict and all(
+        "\x00" not in key and (type(item) is str and "\x00" not in item or type(item) in SCALARS)
+        for key, item in value.items()
+    ):
+        return  # the common flat, clean attribute set, checked in one pass
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Invalid(f"{where} contain a NUL character.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                raise Invalid(f"{where}: a key contains a NUL character.")
+            _no_nul(item, f"{where} {key}" if where.endswith("attributes") else where)
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item, where)
+
+
+def _exception_events(events) -> list[dict]:
+    kept = []
+    for event in events:
+        if event.name != "exception":
+            continue
+        attributes = otlp.attributes(event.attributes)
+        _no_nul(attributes, "exception event attributes")
+        moment = _time(event.time_unix_nano, "event time_unix_nano").isoformat() if event.time_unix_nano else None
+        kept.append({"time": moment, "attributes": attributes})
+        if len(kept) == MAX_EVENTS:
+            break
+    return kept
