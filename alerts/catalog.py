@@ -139,6 +139,38 @@ CATALOG: dict[str, Callable[..., Measurement]] = {
     "audit_events": _audit_events,
 }
 
+
+def _grouped_down(function: str):
+    """One group per check (or monitor): 1 while it is down, 0 while up; new and paused are not watched."""
+
+    def evaluate(filters, aggregation, since, until) -> dict[str, Measurement]:
+        return {
+            group: Measurement(float(down), 1) for group, down in getattr(_queries("checks"), function)(until).items()
+        }
+
+    return evaluate
+
+
+def _health(status: str):
+    """How many of the per-minute health samples in the window had this status (no samples: no data)."""
+
+    def evaluate(filters, aggregation, since, until) -> Measurement:
+        matching, total = _queries("monitoring_site").health_samples(since, until, status)
+        return Measurement(float(matching) if total else None, total)
+
+    return evaluate
+
+
+# SPEC section 10: check-ins and monitors (grouped: one alert per check or monitor) and health.
+CATALOG.update(
+    {
+        "check_down": _grouped_down("down_by_group"),
+        "monitor_down": _grouped_down("monitors_down_by_group"),
+        "health_degraded": _health("degraded"),
+        "health_limited": _health("limited"),
+    }
+)
+
 METRIC_PREFIX = "metric:"
 # Catalog keys read from one ingested metric: their `aggregation` may override the default.
 METRIC_BACKED = frozenset(

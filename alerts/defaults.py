@@ -156,7 +156,24 @@ DEFAULT_RULES = [
     _rule(
         "db_connection_failures", "Database connection failures", "db_connection_failures", 5, critical=0, keep_firing=5
     ),
+    # SPEC section 10: one alert per check / monitor (grouped), and the site's own health samples.
+    # Their anti-flap is upstream (a check's grace period, a monitor's confirmation), and a ping
+    # proves recovery: they resolve at the next evaluation (UPSTREAM_ANTI_FLAP below).
+    _rule("check_down", "Check down", "check_down", 1, critical=0),
+    _rule("monitor_down", "Uptime monitor down", "monitor_down", 1, critical=0),
+    _rule("health_degraded", "Health degraded", "health_degraded", 3, critical=0, keep_firing=5),
+    _rule("health_limited", "Health limited", "health_limited", 5, warning=0, keep_firing=5),
+    # More starts in 15 minutes than a deploy makes (web workers + worker): a crash loop.
+    {
+        **_rule("process_restarts", "Process restarts", "metric:process_starts", 15, warning=5, keep_firing=15),
+        "aggregation": "sum",
+    },
 ]
+
+
+# Default rules whose value is a state decided upstream, not a measurement hovering around a
+# threshold: no keep-firing or hysteresis here (tests/alerts/test_defaults.py).
+UPSTREAM_ANTI_FLAP = frozenset({"check_down", "monitor_down"})
 
 
 def _normal(value):

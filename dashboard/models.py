@@ -11,7 +11,8 @@ class Target(models.Model):
         AI_LATENCY_P95 = "ai_latency_p95_ms", "AI latency p95"
         DASHBOARD_LOAD = "dashboard_load_ms", "Dashboard load (p95 server render)"
         UPTIME = "uptime_percent", "Uptime"
-        MTTR = "mttr_minutes", "MTTR, critical alerts"
+        MTTR = "mttr_minutes", "MTTR, incidents"
+        MTTA = "mtta_minutes", "MTTA, incidents"
 
     class Comparison(models.TextChoices):
         BELOW = "lt", "below"

@@ -17,6 +17,7 @@ SCHEDULE_MODULES = (
     "metrics.beat",
     "feedback.beat",
     "alerts.beat",
+    "checks.beat",
     "dashboard.beat",
     "traces.beat",
 )

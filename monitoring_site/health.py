@@ -138,6 +138,16 @@ def system_info() -> dict:
     }
 
 
+def limitations(scheduler: dict) -> list[str]:
+    """What makes the site "limited": up, but unable to do part of its job (alerting)."""
+    notes = []
+    if scheduler["status"] != "ok":
+        notes.append("scheduler has not run in the last 3 minutes")
+    if notification_channel_count() == 0:
+        notes.append("no notification channel is configured")
+    return notes
+
+
 def full_health() -> tuple[dict, int]:
     """Return the /api/health body and its HTTP status."""
     database = check_database()
@@ -147,11 +157,7 @@ def full_health() -> tuple[dict, int]:
     notes = []
     if database["status"] == "connected":
         scheduler = check_scheduler()
-        if scheduler["status"] != "ok":
-            notes.append("scheduler has not run in the last 3 minutes")
-        channels = notification_channel_count()
-        if channels == 0:
-            notes.append("no notification channel is configured")
+        notes = limitations(scheduler)
     redis_configured = bool(settings.REDIS_URL)
     redis_down = redis_configured and (
         cache_status["status"] != "connected" or (broker["type"] == "redis" and broker["status"] != "connected")

@@ -8,7 +8,7 @@ An app takes part by defining a module with one function:
 
 import importlib
 
-APPS = ("monitoring_site", "ailogs", "metrics", "feedback", "alerts", "dashboard", "traces")
+APPS = ("monitoring_site", "ailogs", "metrics", "feedback", "alerts", "checks", "incidents", "dashboard", "traces")
 
 
 def modules(name: str):

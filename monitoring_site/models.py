@@ -16,6 +16,9 @@ SCOPES = (
     "alerts:read",
     "alerts:write",
     "traces:write",
+    "checks:read",
+    "checks:write",
+    "events:write",
 )
 
 

@@ -31,7 +31,9 @@ class LimitedJSONParser(JSONParser):
             where = _nul_path(data, "")
             if where is not None:
                 where = where.replace("\x00", "\\u0000") or "body"
-                raise exceptions.ParseError(f"NUL (\\u0000) characters are not allowed in JSON strings or keys: {where}.")
+                raise exceptions.ParseError(
+                    f"NUL (\\u0000) characters are not allowed in JSON strings or keys: {where}."
+                )
         return data
 
 

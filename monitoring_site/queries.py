@@ -1,5 +1,7 @@
 """Read functions over the platform's own tables, for alert evaluators and the dashboard."""
 
+from django.db.models import Count
+
 from monitoring_site.models import AuditEvent, HealthSample
 
 
@@ -17,9 +19,19 @@ def audit_events(since, until, kind: str | None = None) -> int:
 
 
 def uptime_percent(since, until) -> float | None:
-    """Share of per-minute health samples that were healthy, or None without samples."""
+    """Share of per-minute health samples that were up (healthy or limited), or None without samples."""
     samples = HealthSample.objects.filter(checked_at__gte=since, checked_at__lt=until)
     total = samples.count()
     if not total:
         return None
-    return round(samples.filter(status="healthy").count() / total * 100, 3)
+    return round(samples.exclude(status="degraded").count() / total * 100, 3)
+
+
+def health_samples(since, until, status: str) -> tuple[int, int]:
+    """(samples with this status, all samples) of the per-minute health samples in [since, until)."""
+    counts = dict(
+        HealthSample.objects.filter(checked_at__gte=since, checked_at__lt=until)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return counts.get(status, 0), sum(counts.values())

@@ -15,6 +15,15 @@ MODERATOR_PERMISSIONS = (
     "alerts.change_alert",
     "alerts.acknowledge_alert",
     "alerts.view_alerttransition",
+    # Incidents: Moderators run them and post (public) updates; Admins configure status pages.
+    "incidents.view_incident",
+    "incidents.add_incident",
+    "incidents.change_incident",
+    "incidents.view_incidentupdate",
+    "incidents.add_incidentupdate",
+    "incidents.view_actionitem",
+    "incidents.add_actionitem",
+    "incidents.change_actionitem",
 )
 USER_PERMISSIONS = ("feedback.add_feedback",)
 

@@ -6,7 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from ailogs import urls as ailogs_urls
 from alerts import urls as alerts_urls
+from checks import urls as checks_urls
 from feedback import urls as feedback_urls
+from incidents import urls as incidents_urls
 from metrics import urls as metrics_urls
 from monitoring_site import views
 from monitoring_site.prometheus import metrics_view
@@ -18,6 +20,8 @@ api_v1 = [
     *metrics_urls.api_urlpatterns,
     *feedback_urls.api_urlpatterns,
     *alerts_urls.api_urlpatterns,
+    *checks_urls.api_urlpatterns,
+    *incidents_urls.api_urlpatterns,
     *traces_urls.api_urlpatterns,
 ]
 
@@ -35,6 +39,8 @@ urlpatterns = [
     *metrics_urls.urlpatterns,
     *feedback_urls.urlpatterns,
     *alerts_urls.urlpatterns,
+    *checks_urls.urlpatterns,
+    *incidents_urls.urlpatterns,
 ]
 
 handler500 = "monitoring_site.views.server_error"

@@ -80,7 +80,9 @@ def current_values(window: Window) -> dict:
         Target.Key.AI_LATENCY_P95: pick(stats, "duration_ms", "p95"),
         Target.Key.DASHBOARD_LOAD: data.render_p95_ms(window.since, window.until),
         Target.Key.UPTIME: platform.uptime_percent(window.since, window.until),
-        Target.Key.MTTR: data.mttr_minutes(window.since, window.until),
+        # From incidents (opened -> acknowledged / resolved), not single alerts: one outage, one figure.
+        Target.Key.MTTR: call("incidents", "mttr_minutes", window.since, window.until),
+        Target.Key.MTTA: call("incidents", "mtta_minutes", window.since, window.until),
     }
 
 

@@ -19,6 +19,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -70,6 +71,8 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    elapsed_ms: float = 0.0
+    tls_expires_at: datetime | None = None  # https only: the server certificate's notAfter
 
 
 def unwrap(ip: ipaddress._BaseAddress) -> ipaddress._BaseAddress:
@@ -214,42 +217,64 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
     """POST body to url under the guard and the limits above; raise OSError/BlockedURL on failure."""
+    return request("POST", url, body, headers)
+
+
+def request(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    deadline: float | None = None,
+    user_agent: str = "monitoring-site-alerts",
+) -> Response:
+    """Send one request under the guard and the limits above (uptime monitors pass their own deadline)."""
+    deadline = DEADLINE if deadline is None else deadline
     scheme, host, port, path = parse(url)
     address = resolve(host, port)[0]
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    conn = cls(host, port, address, CONNECT_TIMEOUT)
+    conn = cls(host, port, address, min(CONNECT_TIMEOUT, deadline))
     started = time.monotonic()
     # The deadline closes the socket from outside: per-read timeouts cannot stop a slow drip.
-    timer = threading.Timer(DEADLINE, _abort, args=(conn,))
+    timer = threading.Timer(deadline, _abort, args=(conn,))
     timer.daemon = True
     timer.start()
     try:
-        conn.request("POST", path, body=body, headers={"User-Agent": "monitoring-site-alerts", **headers})
-        conn.sock.settimeout(max(0.1, DEADLINE - (time.monotonic() - started)))
+        conn.request(method, path, body=body, headers={"User-Agent": user_agent, **(headers or {})})
+        conn.sock.settimeout(max(0.1, deadline - (time.monotonic() - started)))
+        expires = _certificate_expiry(conn.sock)
         response = conn.getresponse()
-        data = _read_capped(response, started)
-        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+        data = b"" if method == "HEAD" else _read_capped(response, started, deadline)
+        elapsed = (time.monotonic() - started) * 1000
+        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data, elapsed, expires)
     except (OSError, http.client.HTTPException) as exc:
-        if time.monotonic() - started >= DEADLINE:
-            raise TimeoutError(f"no complete response within {DEADLINE:g} s") from None
+        if time.monotonic() - started >= deadline:
+            raise TimeoutError(f"no complete response within {deadline:g} s") from None
         raise OSError(f"{type(exc).__name__}: {exc}") from None
     finally:
         timer.cancel()
         conn.close()
 
 
-def _read_capped(response: http.client.HTTPResponse, started: float) -> bytes:
+def _certificate_expiry(sock) -> datetime | None:
+    if not isinstance(sock, ssl.SSLSocket):
+        return None
+    not_after = (sock.getpeercert() or {}).get("notAfter")
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC) if not_after else None
+
+
+def _read_capped(response: http.client.HTTPResponse, started: float, deadline: float) -> bytes:
     chunks, size = [], 0
     while size < MAX_BODY:
-        if time.monotonic() - started >= DEADLINE:
-            raise TimeoutError(f"no complete response within {DEADLINE:g} s")
+        if time.monotonic() - started >= deadline:
+            raise TimeoutError(f"no complete response within {deadline:g} s")
         chunk = response.read1(MAX_BODY - size)
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
-    if time.monotonic() - started >= DEADLINE:  # the deadline timer closed the socket mid-body
-        raise TimeoutError(f"no complete response within {DEADLINE:g} s")
+    if time.monotonic() - started >= deadline:  # the deadline timer closed the socket mid-body
+        raise TimeoutError(f"no complete response within {deadline:g} s")
     return b"".join(chunks)
 
 

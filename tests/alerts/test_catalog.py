@@ -97,7 +97,8 @@ def test_every_spec_catalog_key_has_an_evaluator():
     spec = (
         "ai_error_rate ai_latency_p95_ms ai_tokens ai_cost_usd ai_calls http_error_rate http_latency_p95_ms queue_depth "
         "queue_processing_time_p95_s memory_used_percent cpu_percent disk_free_percent failed_logins rate_limited_requests "
-        "feedback_high_priority_pending db_connection_failures audit_events"
+        "feedback_high_priority_pending db_connection_failures audit_events "
+        "check_down monitor_down health_degraded health_limited"  # SPEC section 10
     ).split()
     assert sorted(catalog.CATALOG) == sorted(spec)
     assert catalog.is_known("metric:checkout_ms") and not catalog.is_known("metric:") and not catalog.is_known("nope")

@@ -6,6 +6,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
+from alerts.defaults import DEFAULT_RULES
 from alerts.models import AlertRule, NotificationChannel
 from monitoring_site.models import AuditEvent
 
@@ -45,11 +46,14 @@ def test_export_then_import_into_an_empty_database_then_export_again_is_identica
     AlertRule.objects.all().delete()
     assert AlertRule.objects.count() == 0
     out = run("import_rules", str(first))
-    assert out.splitlines()[-1] == "16 to create, 0 to update, 0 unchanged, 0 to delete"
+    total = len(DEFAULT_RULES) + 1
+    assert out.splitlines()[-1] == f"{total} to create, 0 to update, 0 unchanged, 0 to delete"
     imported = AlertRule.objects.get(name="Checkout p95")
     assert [c.name for c in imported.channels.all()] == ["team slack"] and imported.resolve_threshold == 600.5
     assert run("export_rules") == first.read_text()
-    assert run("import_rules", str(first)).splitlines()[-1] == "0 to create, 0 to update, 16 unchanged, 0 to delete"
+    assert (
+        run("import_rules", str(first)).splitlines()[-1] == f"0 to create, 0 to update, {total} unchanged, 0 to delete"
+    )
 
 
 def test_a_dry_run_prints_the_changes_and_changes_nothing_then_prune_deletes(tmp_path):

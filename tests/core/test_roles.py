@@ -22,7 +22,7 @@ def test_admin_group_has_every_permission_and_moderator_no_configuration(roles):
 
     assert roles["Admin"].permissions.count() == Permission.objects.count()
     moderator = set(roles["Moderator"].permissions.values_list("content_type__app_label", flat=True))
-    assert moderator <= {"feedback", "alerts"}
+    assert moderator <= {"feedback", "alerts", "incidents"}  # incidents: SPEC section 10
     assert not roles["Moderator"].permissions.filter(codename__contains="apikey").exists()
 
 

@@ -67,3 +67,20 @@ def test_it_keeps_targets_away_from_moderators(client_for, mo):
         == 403
     )
     assert Target.objects.get(pk=target.pk).threshold == 5
+
+
+@pytest.mark.django_db
+def test_mtta_and_mttr_in_the_targets_table_come_from_incidents(client_for, alice):
+    from incidents.models import Incident
+
+    now = timezone.now()
+    Incident.objects.create(
+        title="db down",
+        created_at=now - timedelta(minutes=30),
+        acknowledged_at=now - timedelta(minutes=27),
+        resolved_at=now - timedelta(minutes=10),
+        status="resolved",
+    )
+    rows = targets_by_name(client_for(alice), range="24h")
+    assert rows["MTTA, incidents"][2:] == ["3 min", {"text": "pass", "badge": "pass"}]
+    assert rows["MTTR, incidents"][2:] == ["20 min", {"text": "fail", "badge": "fail"}]

@@ -1,0 +1,107 @@
+"""Ping endpoint under gunicorn (sync workers) against PostgreSQL: pings/s, p50/p99 per ping.
+
+Each ping is what a cron job sends: GET /ping/<uuid> (success) spread over CHECKS_BENCH_CHECKS
+checks, plus a run with POSTed 2 KB logs and /start + success pairs. Load comes from a bounded
+thread pool in this process (new connection per request, as curl in a cron job does), so the
+load generator shares the machine's cores with the server: the figure is a floor.
+
+Env: CHECKS_BENCH_SECONDS (default 10 per phase), CHECKS_BENCH_PORT (default 8121),
+CHECKS_BENCH_WORKERS (gunicorn workers, default 4), CHECKS_BENCH_THREADS (default 16).
+"""
+
+import http.client
+import itertools
+import os
+import statistics
+import threading
+import time
+
+from bench import _ailogs_common as common
+
+DB = "checks_bench_pings"
+SECONDS = float(os.environ.get("CHECKS_BENCH_SECONDS", "10"))
+PORT = int(os.environ.get("CHECKS_BENCH_PORT", "8121"))
+WORKERS = int(os.environ.get("CHECKS_BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("CHECKS_BENCH_THREADS", "16"))
+CHECKS = int(os.environ.get("CHECKS_BENCH_CHECKS", "500"))
+LOG = b"pg_dump: dumping contents of table public.orders\n" * 40  # ~2 KB
+
+
+def load(requests, seconds: float, threads: int) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+    shared = itertools.cycle(requests)
+
+    def worker():
+        while time.monotonic() < end:
+            with lock:
+                method, path, body = next(shared)
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+            try:
+                conn.request(method, path, body, {"Content-Type": "text/plain"} if body else {})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                status = 0
+            finally:
+                conn.close()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / wall,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    os.environ["CHECKS_PING_RATE_LIMIT_PER_MINUTE"] = "1000000"  # measure the endpoint, not the limiter
+    common.setup_django(DB)
+    from checks.models import Check, Ping
+
+    Ping.objects.all().delete()
+    Check.objects.all().delete()
+    checks = Check.objects.bulk_create(
+        [Check(name=f"job {i}", slug=f"job-{i}", period_seconds=3600) for i in range(CHECKS)]
+    )
+    codes = [c.code for c in checks]
+    print(f"checks ping endpoint: gunicorn {WORKERS} sync workers, {THREADS} client threads, {CHECKS} checks")
+    print(f"machine: {common.machine()} (shared with other agents)")
+    phases = {
+        "GET /healthz?live (no DB: the ceiling)": [("GET", "/healthz?live", None)],
+        "GET /ping/<uuid>": [("GET", f"/ping/{c}", None) for c in codes],
+        "POST /ping/<uuid> with a 2 KB log": [("POST", f"/ping/{c}", LOG) for c in codes],
+        "/start then success": [
+            r for c in codes for r in (("GET", f"/ping/{c}/start", None), ("GET", f"/ping/{c}", None))
+        ],
+    }
+    with common.Gunicorn(DB, PORT, workers=WORKERS):
+        load(phases["GET /ping/<uuid>"], 2, THREADS)  # warm up the workers
+        for label, requests in phases.items():
+            result = load(requests, SECONDS, THREADS)
+            print(
+                f"{label:<40} {result['rps']:7.0f} pings/s   p50 {result['p50_ms']:.1f} ms   "
+                f"p99 {result['p99_ms']:.1f} ms   statuses {result['statuses']}   load {common.machine()}"
+            )
+    print(f"pings stored: {Ping.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()

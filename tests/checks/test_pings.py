@@ -1,0 +1,140 @@
+"""Ping URLs as a job calls them: every shape, methods, bodies, unknown codes, the rate limit."""
+
+import uuid
+
+import pytest
+
+from checks.models import Check, Ping
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def check(make_check) -> Check:
+    return make_check(name="Nightly backup")
+
+
+def url(check: Check, tail: str = "") -> str:
+    return f"/ping/{check.code}" + (f"/{tail}" if tail else "")
+
+
+@pytest.mark.parametrize("method", ["get", "post", "head"])
+def test_it_accepts_a_success_ping_by_get_post_and_head(client, check, method):
+    response = getattr(client, method)(url(check))
+    assert response.status_code == 200
+    if method != "head":
+        assert response.content == b"OK\n"
+    check.refresh_from_db()
+    assert check.status == "up" and check.last_ping is not None
+    assert Ping.objects.get().kind == "success"
+
+
+def test_it_records_start_fail_and_exit_statuses(client, check):
+    for tail in ("start", "", "fail", "0", "3"):
+        assert client.get(url(check, tail)).status_code == 200
+    kinds = list(Ping.objects.order_by("n").values_list("kind", "exit_status"))
+    assert kinds == [("start", None), ("success", None), ("fail", None), ("success", 0), ("fail", 3)]
+    assert [p.n for p in Ping.objects.order_by("n")] == [1, 2, 3, 4, 5]
+
+
+def test_it_measures_the_run_time_from_start_to_success(client, check):
+    client.get(url(check, "start"))
+    client.get(url(check))
+    check.refresh_from_db()
+    assert check.last_duration is not None and check.last_duration.total_seconds() >= 0
+    assert Ping.objects.filter(kind="success").get().duration == check.last_duration
+
+
+def test_a_fail_ping_marks_the_check_down_with_its_reason(client, check):
+    client.get(url(check))
+    client.get(url(check, "7"))
+    check.refresh_from_db()
+    assert check.status == "down"
+    assert list(check.flips.order_by("created_at").values_list("new_status", "reason")) == [
+        ("up", "success ping"),
+        ("down", "failed (exit status 7)"),
+    ]
+
+
+@pytest.mark.parametrize("tail", ["256", "-1", "abc"])
+def test_a_bad_exit_status_is_a_400_that_says_what_is_allowed(client, check, tail):
+    response = client.get(url(check, tail))
+    assert response.status_code == 400
+    assert b"0-255" in response.content
+    assert not Ping.objects.exists()
+
+
+@pytest.mark.parametrize("code", [str(uuid.uuid4()), "not-a-uuid"])
+def test_an_unknown_uuid_is_a_404_with_a_clear_body(client, db, code):
+    response = client.get(f"/ping/{code}")
+    assert response.status_code == 404
+    assert b"no check has this ping URL" in response.content
+
+
+def test_it_keeps_the_first_10_kb_of_the_body_as_the_log(client, check):
+    client.post(url(check), data=b"backup done: 42 tables\n", content_type="text/plain")
+    assert Ping.objects.get().body == "backup done: 42 tables\n"
+
+
+def test_a_huge_body_is_cut_to_10_kb_and_marked(client, check):
+    response = client.post(url(check, "fail"), data=b"x" * 5_000_000, content_type="text/plain")
+    assert response.status_code == 200
+    ping = Ping.objects.get()
+    assert len(ping.body) == 10 * 1024 and ping.body_truncated
+
+
+def test_put_is_refused(client, check):
+    assert client.put(url(check)).status_code == 405
+
+
+def test_it_rate_limits_pings_per_check(client, make_check, settings):
+    settings.CHECKS_PING_RATE_LIMIT_PER_MINUTE = 3
+    busy, other = make_check(name="busy"), make_check(name="other")
+    statuses = [client.get(url(busy)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert b"rate limited" in client.get(url(busy)).content
+    assert client.get(url(other)).status_code == 200  # per check, not global
+    assert Ping.objects.filter(owner=busy).count() == 3
+
+
+def test_a_ping_needs_no_login_or_csrf_token(check):
+    from django.test import Client
+
+    assert Client(enforce_csrf_checks=True).post(url(check), data=b"log", content_type="text/plain").status_code == 200
+
+
+def test_the_one_statement_success_path_stores_what_the_general_path_stores(make_check, monkeypatch):
+    """On PostgreSQL a plain success takes one statement; it must leave the same rows behind."""
+    from checks import services
+    from tests.checks.conftest import MINUTE, T0, ping
+
+    def run(check):
+        for i, (kind, fields) in enumerate(
+            [("success", {}), ("start", {}), ("success", {"exit_status": 0, "body": "log", "remote_addr": "10.0.0.1"})]
+        ):
+            check = ping(check, kind, at=T0 + i * MINUTE, **fields)
+        return check
+
+    fast = run(make_check(name="fast"))
+    monkeypatch.setattr(services, "_fast_success", lambda *args: False)
+    general = run(make_check(name="general"))
+    fields = ["status", "n_pings", "last_ping", "last_start", "last_duration", "alert_after", "consecutive_failures"]
+    assert [getattr(fast, f) for f in fields] == [getattr(general, f) for f in fields]
+    columns = ["n", "created_at", "kind", "exit_status", "remote_addr", "body", "duration"]
+    assert list(fast.pings.order_by("n").values_list(*columns)) == list(
+        general.pings.order_by("n").values_list(*columns)
+    )
+    assert fast.last_duration == MINUTE
+
+
+def test_a_plain_success_is_one_statement_on_postgresql(client, make_check):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    check = make_check()
+    client.get(url(check))  # new -> up: the general path
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url(check)).status_code == 200
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
