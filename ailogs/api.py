@@ -8,25 +8,21 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ailogs import queries
-from ailogs.ingest import ingest
+from ailogs.ingest import ValidBatch, decode_valid, ingest, store_valid
 from ailogs.models import AiCall, Status
 from ailogs.serializers import AiCallEventSerializer, AiCallSerializer, WindowStatsSerializer
-from monitoring_site.api import batch_items, ingest_response
-from monitoring_site.schema import IngestResultSerializer, window_parameter
+from monitoring_site.api import CursorPages, batch_items, ingest_response
+from monitoring_site.schema import ingest_schema, window_parameter
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(CursorPages):
     ordering = "-timestamp"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 def _moment(params, name: str) -> datetime | None:
@@ -68,6 +64,7 @@ def _bounds(params) -> tuple[datetime | None, datetime | None]:
 )
 class AiLogsView(ListAPIView):
     required_scopes = {"GET": "ailogs:read", "POST": "ailogs:write"}
+    decode_valid = staticmethod(decode_valid)  # LimitedJSONParser: one-pass decode + validation
     serializer_class = AiCallSerializer
     pagination_class = NewestFirst
 
@@ -81,15 +78,12 @@ class AiLogsView(ListAPIView):
             qs = qs.filter(timestamp__lt=until)
         return qs
 
-    @extend_schema(
-        request=AiCallEventSerializer(many=True),
-        responses={201: IngestResultSerializer, 207: IngestResultSerializer, 400: IngestResultSerializer},
-        description="One event object or a list of up to 1,000. Valid events are stored even when others fail (207).",
-    )
+    @ingest_schema("AiCallEvents", AiCallEventSerializer)
     def post(self, request):
         items = batch_items(request.data, settings.AILOGS_MAX_BATCH, "event")
         key = getattr(request.user, "key", None)  # an API key's ServiceUser (monitoring_site.api_keys)
-        body = ingest(items, api_key=key.name[:100] if key is not None else "")
+        name = key.name[:100] if key is not None else ""
+        body = store_valid(items, api_key=name) if isinstance(items, ValidBatch) else ingest(items, api_key=name)
         return ingest_response(len(items), body["accepted"], body["errors"])
 
 
@@ -99,7 +93,9 @@ class AiLogStatsView(APIView):
     @extend_schema(
         parameters=[
             window_parameter(),
-            OpenApiParameter("group_by", str, enum=["model", "function", "provider", "tenant"]),
+            OpenApiParameter(
+                "group_by", str, enum=["", "model", "function", "provider", "tenant"], description="Empty: no groups."
+            ),
             *[OpenApiParameter(name, str) for name in queries.FILTERS],
             OpenApiParameter("since", str, description="ISO 8601; narrows the window's start."),
             OpenApiParameter("until", str, description="ISO 8601; narrows the window's end (default now)."),

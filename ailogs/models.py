@@ -4,7 +4,7 @@ import fnmatch
 from datetime import date
 
 from django.db import models
-from django.db.models import Q, Sum, Value
+from django.db.models import Sum, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -36,8 +36,17 @@ class CostSource(models.TextChoices):
     UNPRICED = "unpriced", "no price known for the model"
 
 
+def utc_today() -> date:
+    return timezone.now().date()
+
+
 class AiCall(models.Model):
-    """One call to a model. Written by COPY in batches (ailogs.ingest), never edited afterwards."""
+    """One call to a model. Written by COPY in batches (ailogs.ingest), never edited afterwards.
+
+    On PostgreSQL the table is partitioned by day on `timestamp` (migration 0004), so retention
+    drops whole days, its primary key is (id, timestamp), and event_id uniqueness lives in
+    AiCallEventId (a partitioned table cannot hold a unique index on event_id alone).
+    """
 
     event_id = models.UUIDField(null=True, blank=True, help_text="Client-chosen id; a repeat is a duplicate.")
     timestamp = models.DateTimeField(default=timezone.now)
@@ -68,12 +77,6 @@ class AiCall(models.Model):
 
     class Meta:
         verbose_name = "AI call"
-        constraints = [
-            # Idempotency under concurrent retries: insert_new_rows does ON CONFLICT DO NOTHING on it.
-            models.UniqueConstraint(
-                fields=["event_id"], condition=Q(event_id__isnull=False), name="ailogs_aicall_event_id_uniq"
-            ),
-        ]
         # Few on purpose: each secondary btree costs COPY speed (docs/performance.md: 3 btrees
         # halved it). Long windows are served by AiCallHourly; these serve short raw windows.
         indexes = [
@@ -91,6 +94,28 @@ class AiCall(models.Model):
     @property
     def is_error(self) -> bool:
         return self.status != Status.SUCCESS
+
+
+class AiCallEventId(models.Model):
+    """event_ids received in the last AILOGS_DEDUP_DAYS days: a repeat of one is a duplicate.
+
+    On PostgreSQL partitioned by the UTC `day` of receipt with primary key (event_id, day), so
+    keys leave by dropping a day's partition (no DELETE, no WAL) and a key is claimed with
+    ON CONFLICT on (event_id, today) after a NOT EXISTS over the days kept (insert_new_rows,
+    `across_partitions`). Exact for any UUID a sender uses within that window; only two copies
+    of one event in flight at the same instant across UTC midnight can both be stored.
+    """
+
+    across_partitions = True  # insert_new_rows: also look for the key in earlier days' partitions
+
+    event_id = models.UUIDField(primary_key=True)
+    day = models.DateField(default=utc_today, help_text="UTC day the event was first received.")
+
+    class Meta:
+        verbose_name = "AI call event id"
+
+    def __str__(self) -> str:
+        return str(self.event_id)
 
 
 class AiCallHourly(models.Model):

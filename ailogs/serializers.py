@@ -38,29 +38,49 @@ class AiCallSerializer(serializers.ModelSerializer):
 
 
 class AiCallEventSerializer(serializers.Serializer):
-    event_id = serializers.UUIDField(required=False)
+    event_id = serializers.UUIDField(required=False, allow_null=True)
     function = serializers.CharField(max_length=100)
-    provider = serializers.CharField(max_length=50, required=False)
-    model = serializers.CharField(max_length=100, required=False)
-    status = serializers.ChoiceField(["success", "error", "timeout"], default="success")
-    duration_ms = serializers.FloatField(min_value=0, max_value=86_400_000, help_text="At most one day.")
-    prompt_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
-    completion_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
-    total_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False)
-    cost_usd = serializers.FloatField(
-        min_value=0, max_value=1_000_000, required=False, help_text="Computed from the price table when absent."
+    provider = serializers.CharField(max_length=50, required=False, allow_null=True, allow_blank=True)
+    model = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
+    status = serializers.ChoiceField(
+        ["success", "error", "timeout"], default="success", allow_null=True, help_text="null: success."
     )
-    input = serializers.JSONField(required=False, help_text="SHA-256 hashed on arrival, never stored.")
-    input_hash = serializers.CharField(min_length=64, max_length=64, required=False)
-    output_preview = serializers.CharField(required=False, help_text="Stored truncated to 500 characters.")
-    error_message = serializers.CharField(required=False)
-    user_id = serializers.CharField(required=False)
-    session_id = serializers.CharField(required=False)
-    tenant = serializers.CharField(required=False)
-    actor_type = serializers.CharField(required=False)
-    trace_id = serializers.CharField(required=False)
-    timestamp = serializers.DateTimeField(required=False)
-    metadata = serializers.DictField(required=False, help_text="At most 8 KB as JSON.")
+    duration_ms = serializers.FloatField(min_value=0, max_value=86_400_000, help_text="At most one day.")
+    prompt_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False, allow_null=True)
+    completion_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False, allow_null=True)
+    total_tokens = serializers.IntegerField(min_value=0, max_value=1_000_000_000, required=False, allow_null=True)
+    cost_usd = serializers.FloatField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="Computed from the price table when absent.",
+    )
+    input = serializers.JSONField(required=False, allow_null=True, help_text="SHA-256 hashed on arrival, never stored.")
+    input_hash = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$", required=False, allow_null=True, help_text="SHA-256, 64 hex digits."
+    )
+    output_preview = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100_000,
+        help_text="Stored cut to 500 characters, ending in '…'.",
+    )
+    error_message = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=100_000,
+        help_text="Stored cut to 4,000 characters, ending in '…'.",
+    )
+    user_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+    session_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+    tenant = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    actor_type = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=50)
+    trace_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+    timestamp = serializers.DateTimeField(required=False, allow_null=True)
+    metadata = serializers.DictField(required=False, allow_null=True, help_text="At most 8 KB as JSON.")
 
 
 class DurationSerializer(serializers.Serializer):

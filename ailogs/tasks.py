@@ -1,11 +1,17 @@
 from celery import shared_task
+from django.utils import timezone
 
-from ailogs import retention, rollup
+from ailogs import partitions, retention, rollup
 
 
 @shared_task(ignore_result=True)
 def rollup_recent() -> dict:
     return rollup.run()
+
+
+@shared_task(ignore_result=True)
+def ensure_ailogs_partitions() -> dict[str, list[str]]:
+    return partitions.ensure(timezone.now().date())
 
 
 @shared_task(ignore_result=True)

@@ -3,13 +3,13 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import services
 from alerts.models import Alert, AlertRule, NotificationChannel, Severity
 from alerts.serializers import AlertRuleSerializer, AlertSerializer, NotificationChannelSerializer
+from monitoring_site.api import CursorPages
 from monitoring_site.roles import ADMIN, MODERATOR
 
 WRITE = {m: "alerts:write" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}
@@ -27,11 +27,8 @@ class NotificationChannelViewSet(viewsets.ModelViewSet):
     required_scopes = WRITE
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(CursorPages):
     ordering = ("-started_at", "-id")
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 def _choice(choices) -> serializers.ChoiceField:
@@ -39,6 +36,7 @@ def _choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(
         choices=values,
         required=False,
+        allow_blank=True,  # an empty filter (?state=) means no filter: the list skips it
         error_messages={"invalid_choice": f'"{{input}}" is not a valid choice: use one of {", ".join(values)}.'},
     )
 
@@ -51,9 +49,11 @@ class AlertFilters(serializers.Serializer):
     rule = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,  # beyond a bigint the database refuses the query (a 500)
         error_messages={
             "invalid": "Use a rule id (a whole number >= 1).",
             "min_value": "Use a rule id (a whole number >= 1).",
+            "max_value": "No rule has an id that large.",
         },
     )
     since = serializers.DateTimeField(

@@ -105,6 +105,13 @@ def load(path: str, make_body, threads: int, seconds: float, key: str) -> dict:
 
 def raw_copy_rate(batches: int) -> float:
     """Rows/s of psycopg COPY of the same validated rows into ailogs_aicall, one transaction per 500."""
+    return raw_copy_rate_of(DB, lambda: fresh_batch(TEMPLATE), batches)
+
+
+def raw_copy_rate_of(db: str, make_body, batches: int, connections: int = 1) -> float:
+    """Rows/s of psycopg COPY of `batches` bodies from make_body, validated as the endpoint does,
+    into ailogs_aicall of database `db`, one transaction per body, from `connections` clients at
+    once (as many as the server has workers, for a like-for-like ratio)."""
     import psycopg
     from django.utils import timezone
 
@@ -114,19 +121,27 @@ def raw_copy_rate(batches: int) -> float:
     context = Context(timezone.now())
     rows = []
     for _ in range(batches):
-        body = json.loads(fresh_batch(TEMPLATE))
+        body = json.loads(make_body())
         rows.append([validate(item, context)[0] for item in body])
     columns = list(rows[0][0])
     names = ", ".join(AiCall._meta.get_field(c).column for c in columns)
+
+    def copy_batches(share: list) -> None:
+        with psycopg.connect(common.bench_database_url(db)) as conn:
+            for batch in share:
+                with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(
+                            [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+                        )
+                conn.commit()
+
+    clients = [threading.Thread(target=copy_batches, args=(rows[i::connections],)) for i in range(connections)]
     started = time.perf_counter()
-    with psycopg.connect(common.bench_database_url(DB)) as conn:
-        for batch in rows:
-            with conn.cursor() as cursor, cursor.copy(f"COPY ailogs_aicall ({names}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(
-                        [psycopg.types.json.Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
-                    )
-            conn.commit()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
     return batches * BATCH / (time.perf_counter() - started)
 
 

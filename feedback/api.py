@@ -23,6 +23,7 @@ from feedback.parsers import FeedbackJSONParser
 from feedback.serializers import FeedbackInSerializer, FeedbackOutSerializer
 from monitoring_site.api import error
 from monitoring_site.api_keys import ApiKeyAuthentication
+from monitoring_site.lib.text import clip
 from monitoring_site.models import ApiKey
 from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
@@ -75,7 +76,7 @@ def _create(request, site, data: dict, reason: str) -> Feedback:
         trace_id=data["trace_id"],
         viewport=data["viewport"],
         metadata=data["metadata"],
-        user_agent=request.headers.get("User-Agent", "")[:512],
+        user_agent=clip(request.headers.get("User-Agent", ""), 512),
         client_address=_address(request),
     )
 

@@ -19,12 +19,13 @@ class FeedbackInSerializer(serializers.Serializer):
     """What the widget (or any client) may send to POST /api/v1/feedback/ (SPEC section 4)."""
 
     site_key = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    message = serializers.CharField(max_length=5000)
+    # trim_whitespace=False: the limits hold for the text as sent (validate_* strips it afterwards).
+    message = serializers.CharField(max_length=5000, trim_whitespace=False)
     category = serializers.ChoiceField(choices=Feedback.Category.choices, default=Feedback.Category.GENERAL)
     priority = serializers.ChoiceField(choices=Feedback.Priority.choices, default=Feedback.Priority.MEDIUM)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     page_url = serializers.URLField(max_length=2000, required=False, allow_blank=True, default="")
-    user_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+    user_id = serializers.CharField(max_length=128, required=False, allow_blank=True, default="", trim_whitespace=False)
     trace_id = serializers.RegexField(
         r"^[A-Za-z0-9._:-]{1,255}$",
         required=False,

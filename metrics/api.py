@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics import ingest, stats
+from metrics.serializers import MetricSampleSerializer
 from metrics.windows import parse_window
 from monitoring_site.api import batch_items, ingest_response
 from monitoring_site.schema import ingest_schema, window_parameter
@@ -17,12 +18,16 @@ class MetricIngestView(APIView):
     others are not (207); event_ids already stored are counted as duplicates."""
 
     required_scopes = {"POST": "metrics:write"}
+    decode_valid = staticmethod(ingest.decode_valid)  # LimitedJSONParser: one-pass decode + validation
 
-    @ingest_schema
+    @ingest_schema("MetricSamples", MetricSampleSerializer)
     def post(self, request):
         items = batch_items(request.data, ingest.MAX_BATCH, "sample")
         with ingest.gc_paused():
-            rows, errors = ingest.validate_batch(items)
+            if isinstance(items, ingest.ValidBatch):
+                rows, errors = items, []
+            else:
+                rows, errors = ingest.validate_batch(items)
             accepted = ingest.store(rows) if rows else 0
         return ingest_response(len(items), accepted, errors)
 

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -56,3 +57,36 @@ def ingest_response(total: int, accepted: int, errors: list) -> Response:
     if not errors:
         return Response(body, status=status.HTTP_201_CREATED)
     return Response(body, status=status.HTTP_207_MULTI_STATUS if len(errors) < total else status.HTTP_400_BAD_REQUEST)
+
+
+class CursorPages(CursorPagination):
+    """Cursor pagination whose `page_size` is checked: a bad one is a 400, not silently the default.
+
+    DRF falls back to the default page size for `page_size=abc` and quietly caps one over the
+    maximum; a client then pages through something other than it asked for without knowing.
+    """
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Use a whole number from 1 to {self.max_page_size}."]}
+            )
+        return value
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters

@@ -176,6 +176,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "monitoring_site.lockout.lockout_response"  # adds Retry-After
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
@@ -211,6 +212,9 @@ CORS_ALLOW_CREDENTIALS = False
 
 # --- Request limits ---------------------------------------------------------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+# Deepest nesting of arrays/objects in any JSON body (ours need 3-4 levels): deeper is a 400,
+# never Python's RecursionError (a 500 at ~1,000 levels) nor PostgreSQL's stack-depth error.
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=6000)
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
@@ -279,6 +283,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so they carry minLength 1 for non-blank fields.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "monitoring_site.schema.document_error_responses",
+    ],
 }
 
 # --- Observability ----------------------------------------------------------------------------
@@ -349,6 +359,11 @@ AILOGS_EXACT_WINDOW_HOURS = env.int("AILOGS_EXACT_WINDOW_HOURS", default=2)
 # False: ingest commits without waiting for the WAL flush (faster; a PostgreSQL crash may lose the
 # last ~0.6 s of acknowledged events). See docs/performance/ailogs.md.
 AILOGS_SYNCHRONOUS_COMMIT = env.bool("AILOGS_SYNCHRONOUS_COMMIT", default=True)
+# A repeated event_id is recognised as a duplicate when it arrives within this many UTC days after
+# the day its first copy arrived (keys are kept per day and dropped whole; SPEC section on ai-logs).
+AILOGS_DEDUP_DAYS = env.int("AILOGS_DEDUP_DAYS", default=3)
+# Daily partitions of AI calls created this many days ahead (PostgreSQL).
+AILOGS_PARTITIONS_AHEAD_DAYS = env.int("AILOGS_PARTITIONS_AHEAD_DAYS", default=7)
 
 # --- metrics ----------------------------------------------------------------------------------
 # Summaries over windows up to this many hours are exact from raw samples; longer ones read rollups.

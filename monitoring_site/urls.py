@@ -43,4 +43,5 @@ urlpatterns = [
     *incidents_urls.urlpatterns,
 ]
 
+handler404 = "monitoring_site.views.not_found"
 handler500 = "monitoring_site.views.server_error"

@@ -35,7 +35,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-__all__ = ["Client", "configure", "log_call", "track", "trace", "flush", "get_client"]
+__all__ = ["Client", "configure", "log_call", "track", "trace", "flush", "get_client", "uuid7"]
 __version__ = "0.1.0"
 
 logger = logging.getLogger("ai_monitoring_client")
@@ -61,6 +61,20 @@ class Span:
 
 class _SpanItem(dict):
     """A queued OTLP/JSON span (the queue holds AI-log events, which are plain dicts, and these)."""
+
+
+def uuid7() -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
+
+    Ids made later sort later, so the server's event-id index is appended to at its right edge
+    instead of written at a random page per event (a random UUIDv4 index doubled the insert
+    cost near 600k rows; docs/performance.md). Any UUID is accepted and deduplicated the same.
+    """
+    millis = time.time_ns() // 1_000_000
+    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(random.randbytes(10)) & ((1 << 80) - 1)
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # variant 10
+    return uuid.UUID(int=value)
 
 
 class Client:
@@ -230,7 +244,7 @@ class Client:
         event = {k: v for k, v in fields.items() if v is not None}
         event["function"] = function
         event["duration_ms"] = float(duration_ms)
-        event.setdefault("event_id", str(uuid.uuid4()))
+        event.setdefault("event_id", str(uuid7()))
         event.setdefault("timestamp", datetime.now(UTC).isoformat())
         if "input" in event:  # hash here: the prompt never leaves the process
             raw = event.pop("input")

@@ -8,6 +8,8 @@ A table partitioned by time cannot carry a unique index on the key alone (it mus
 partition key), so such a model passes `key_model`: a small table whose primary key is the key.
 Keys are claimed there (`ON CONFLICT DO NOTHING ... RETURNING`) in the same statement that
 inserts only the rows whose key was claimed, which keeps concurrent retries exactly-once.
+A key model that is itself partitioned by day (`across_partitions = True`, primary key
+(key, day)) is also searched in the days it keeps before a key is claimed for today.
 """
 
 from django.db import connection, transaction
@@ -83,10 +85,29 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({quoted}) VALUES {values} {_on_conflict(model, key_field)}", params)  # noqa: S608
             return cursor.rowcount
-    if key_model is not None and all(row.get(key_field) is None for row in rows):
-        # Nothing to deduplicate (the key lives in another table): COPY straight in, half the work.
+    if key_model is not None and len(rows) <= SMALL_BATCH:
+        # The same claim as below, from a VALUES list instead of a staged COPY: one round trip.
+        # Casts, because CTE values are otherwise typed text (a NULL cost would not insert).
+        casts = [model._meta.get_field(a).db_type(connection) for a in attnames]
+        row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+        stage = f"(VALUES {', '.join([row_sql] * len(rows))}) AS s ({quoted})"
+        params = [_adapt(row[a]) for row in rows for a in attnames]
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model, inline=True), params)
+            return cursor.rowcount
+    if key_model is not None:
+        # Claim the keys first (one INSERT of an array), then COPY only the rows whose key was
+        # claimed, or that have none, straight into the table: no stage table, no second pass
+        # over the rows in the database. The claimed keys' index entries stay locked until the
+        # commit, so a concurrent copy of the batch waits there and then finds them taken.
         with transaction.atomic(), connection.cursor() as cursor:
-            _copy(cursor, model, table, quoted, attnames, rows)
+            keys = [row[key_field] for row in rows if row.get(key_field) is not None]
+            if keys:
+                cursor.execute(_claim_array_sql(model, key_field, key_model), [keys])
+                claimed = {key for (key,) in cursor.fetchall()}
+                rows = [row for row in rows if row.get(key_field) is None or row[key_field] in claimed]
+            if rows:
+                _copy(cursor, model, table, quoted, attnames, rows)
         return len(rows)
     stage = connection.ops.quote_name(f"_stage_{model._meta.db_table}")
     nested = connection.in_atomic_block
@@ -110,6 +131,21 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         return cursor.rowcount
 
 
+def _claim_array_sql(model, key_field: str, key_model) -> str:
+    keys = connection.ops.quote_name(key_model._meta.db_table)
+    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
+    key_type = key_model._meta.get_field(key_field).db_type(connection)
+    earlier = (
+        f"WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.key) "  # noqa: S608
+        if getattr(key_model, "across_partitions", False)
+        else ""
+    )
+    return (
+        f"INSERT INTO {keys} ({key_column}) SELECT s.key FROM unnest(%s::{key_type}[]) AS s (key) "  # noqa: S608
+        f"{earlier}ON CONFLICT DO NOTHING RETURNING {key_column}"
+    )
+
+
 def _on_conflict(model, key_field: str) -> str:
     key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
     if _partial_unique(model, key_field):
@@ -117,13 +153,24 @@ def _on_conflict(model, key_field: str) -> str:
     return f"ON CONFLICT ({key_column}) DO NOTHING"
 
 
-def _claim_keys_sql(table: str, quoted: str, stage: str, key_column: str, key_model) -> str:
+def _claim_keys_sql(table: str, quoted: str, stage: str, key_column: str, key_model, inline: bool = False) -> str:
+    """INSERT the rows of `stage` (a table, or with `inline` a VALUES list aliased `s`) whose key
+    is new or NULL, claiming their keys in the same statement."""
     keys = connection.ops.quote_name(key_model._meta.db_table)
+    rows = f"WITH s AS (SELECT * FROM {stage}), " if inline else "WITH "  # noqa: S608
+    # ON CONFLICT sees only today's partition of a day-partitioned key table; earlier days are
+    # searched here (a concurrent copy is still caught by today's unique index).
+    earlier = (
+        f"AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.{key_column}) "  # noqa: S608
+        if getattr(key_model, "across_partitions", False)
+        else ""
+    )
+    data = "s" if inline else stage
     return (
-        f"WITH claimed AS (INSERT INTO {keys} ({key_column}) "  # noqa: S608
-        f"SELECT {key_column} FROM {stage} WHERE {key_column} IS NOT NULL "
+        f"{rows}claimed AS (INSERT INTO {keys} ({key_column}) "  # noqa: S608
+        f"SELECT s.{key_column} FROM {data} s WHERE s.{key_column} IS NOT NULL {earlier}"
         f"ON CONFLICT DO NOTHING RETURNING {key_column}) "
-        f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} "
+        f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {data} "
         f"WHERE {key_column} IS NULL OR {key_column} IN (SELECT {key_column} FROM claimed)"
     )
 

@@ -110,7 +110,8 @@ def parse(url: str) -> tuple[str, str, int, str]:
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise BlockedURL("URLs with user info (user@host) are not allowed")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        # `is None`, not `or`: an explicit :0 must be refused below, not read as "default port".
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise BlockedURL("the port is not a number between 0 and 65535") from None
     if not parts.hostname:

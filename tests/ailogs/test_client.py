@@ -3,7 +3,9 @@
 import importlib.util
 import json
 import threading
+import time
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -172,3 +174,14 @@ def test_it_flushes_at_interpreter_exit(live_server, raw_key):
     )  # flush_interval=60: only the exit hook can have sent them
     subprocess.run([sys.executable, "-c", program], check=True, timeout=60)  # noqa: S603 (our own program)
     assert AiCall.objects.filter(function="exit-test").count() == 3
+
+
+def test_its_event_ids_are_uuid7_and_sort_in_the_order_they_were_made():
+    made = []
+    for _ in range(3):
+        made.append(aimon.uuid7())
+        time.sleep(0.002)  # ids are ordered at millisecond granularity
+    assert [u.version for u in made] == [7, 7, 7]
+    assert all(u.variant == uuid.RFC_4122 for u in made)
+    assert sorted(made, key=lambda u: u.bytes) == made
+    assert abs((made[0].int >> 80) - time.time() * 1000) < 60_000  # the first 48 bits are Unix milliseconds

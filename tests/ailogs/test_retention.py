@@ -49,11 +49,13 @@ def test_it_purges_in_short_batches(monkeypatch):
         retention, "purge_in_batches", functools.partial(shared_retention.purge_in_batches, batch_size=5)
     )
     with CaptureQueriesContext(connection) as queries:
-        assert retention.purge(dry_run=False) == {"ai calls": 12}
+        assert retention.purge(dry_run=False)["ai calls"] == 12
     deletes = [
         q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE") and "ailogs_aicall" in q["sql"]
     ]
-    assert len(deletes) == 3  # 5 + 5 + 2 rows, each in its own short transaction
+    # 5 + 5 + 2 rows, each in its own short transaction (on PostgreSQL: rows older than any
+    # partition, which the DEFAULT partition holds)
+    assert len(deletes) == 3
     assert AiCall.objects.count() == 3
 
 

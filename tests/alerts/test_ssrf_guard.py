@@ -41,6 +41,7 @@ W1_CORPUS = [
     "gopher://127.0.0.1:6379/_INFO",
     "https://example.com:5432/",
     "https://example.com:6379/",
+    "https://example.com:0/",  # port 0 once read as "no port", i.e. 443
     "https://127.0.0.1.nip.io/",
     "http://127.0.0.1:8080/",
 ]

@@ -55,6 +55,7 @@ def test_brute_force_is_locked_per_username_and_address_with_429(client, alice):
     assert login(client, "wrong", "203.0.113.9").status_code == 429  # the fifth failure locks
     locked = login(client, PASSWORD, "203.0.113.9")
     assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"  # the 15-minute cool-off, in seconds, like every other 429
     assert AuditEvent.objects.filter(kind="login_failed", actor_label="alice").count() >= 5
 
 

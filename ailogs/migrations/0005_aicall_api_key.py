@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ailogs', '0002_rollup_grains'),
+        ('ailogs', '0004_partition_calls_by_day'),
     ]
 
     operations = [
