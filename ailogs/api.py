@@ -86,7 +86,9 @@ class AiLogsView(ListAPIView):
     @ingest_schema("AiCallEvents", AiCallEventSerializer)
     def post(self, request):
         items = batch_items(request.data, settings.AILOGS_MAX_BATCH, "event")
-        body = store_valid(items) if isinstance(items, ValidBatch) else ingest(items)
+        key = getattr(request.user, "key", None)  # an API key's ServiceUser (monitoring_site.api_keys)
+        name = key.name[:100] if key is not None else ""
+        body = store_valid(items, api_key=name) if isinstance(items, ValidBatch) else ingest(items, api_key=name)
         return ingest_response(len(items), body["accepted"], body["errors"])
 
 

@@ -384,14 +384,19 @@ def _deeper(value, levels: int) -> bool:
     return any(_deeper(item, levels - 1) for item in value if isinstance(item, (dict, list)))
 
 
-def store_valid(rows: ValidBatch) -> dict:
+def store_valid(rows: ValidBatch, api_key: str = "") -> dict:
     """Store rows from decode_valid; the same response body as `ingest`."""
+    for row in rows:
+        row["api_key"] = api_key
     inserted = _store(rows)
     return {"accepted": inserted, "duplicates": len(rows) - inserted, "errors": []}
 
 
-def ingest(items: list) -> dict:
-    """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}."""
+def ingest(items: list, api_key: str = "") -> dict:
+    """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}.
+
+    `api_key` is the name of the key that sent it (per-key cost alerts and budgets).
+    """
     context = Context()
     rows, errors = [], []
     for index, item in enumerate(items):
@@ -399,6 +404,7 @@ def ingest(items: list) -> dict:
         if item_errors:
             errors.append({"index": index, "errors": item_errors})
         else:
+            row["api_key"] = api_key
             rows.append(row)
     inserted = _store(rows) if rows else 0
     return {"accepted": inserted, "duplicates": len(rows) - inserted, "errors": errors}

@@ -71,6 +71,9 @@ class AiCall(models.Model):
     actor_type = models.CharField(max_length=50, blank=True)
     trace_id = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Which API key sent the call (its name), for per-key cost alerts and budgets; db_default so
+    # writers that do not know it (COPY with the older column list, demo data) still insert.
+    api_key = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "AI call"

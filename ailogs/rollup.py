@@ -125,19 +125,26 @@ def histograms_by(raw, keys: tuple) -> dict[tuple, LogHistogram]:
         for *key, duration in raw.values_list(*keys, "duration_ms"):
             result[tuple(key)].add(duration)
         return result
-    # Same index as LogHistogram._index: ceil(ln(v) / ln(gamma)); zeros get NULL.
-    bucket = RawSQL(
+    for *key, index, n in (
+        raw.annotate(b=duration_bucket()).values(*keys, "b").annotate(n=Count("id")).values_list(*keys, "b", "n")
+    ):
+        add_to_bucket(result[tuple(key)], index, n)
+    return result
+
+
+def duration_bucket() -> RawSQL:
+    """PostgreSQL: a call's LogHistogram bucket, the same index as LogHistogram._index
+    (ceil(ln(v) / ln(gamma))); zeros get NULL."""
+    return RawSQL(
         "CASE WHEN duration_ms < %s THEN NULL ELSE ceil(ln(duration_ms) / %s)::int END", (_MIN_MAGNITUDE, _LOG_GAMMA)
     )
-    for *key, index, n in (
-        raw.annotate(b=bucket).values(*keys, "b").annotate(n=Count("id")).values_list(*keys, "b", "n")
-    ):
-        histogram = result[tuple(key)]
-        if index is None:
-            histogram.zeros += n
-        else:
-            histogram.positive[index] = histogram.positive.get(index, 0) + n
-    return result
+
+
+def add_to_bucket(histogram: LogHistogram, index: int | None, n: int) -> None:
+    if index is None:
+        histogram.zeros += n
+    else:
+        histogram.positive[index] = histogram.positive.get(index, 0) + n
 
 
 def floor_hour(moment: datetime) -> datetime:

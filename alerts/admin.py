@@ -99,12 +99,28 @@ class AlertRuleAdmin(AdminRoleOnly, admin.ModelAdmin):
         "enabled",
         "preview_column",
     ]
-    list_filter = ["enabled", "metric"]
+    list_filter = ["enabled", "kind", "metric"]
     search_fields = ["name", "metric"]
     filter_horizontal = ["channels"]
     readonly_fields = ["default_key", "last_evaluated_at", "preview_link"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "metric", "aggregation", "filters", "window_minutes", "min_samples"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "enabled",
+                    "kind",
+                    "metric",
+                    "aggregation",
+                    "filters",
+                    "group_by",
+                    "window_minutes",
+                    "min_samples",
+                ]
+            },
+        ),
+        ("Budget", {"fields": ["budget_period", "budget_usd"], "description": "Budget rules only (kind: budget)."}),
         (
             "Thresholds",
             {

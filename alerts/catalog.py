@@ -7,12 +7,17 @@ Other apps are read only through their `queries` modules, imported lazily so tha
 """
 
 import importlib
-from collections.abc import Callable
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+log = logging.getLogger(__name__)
+
 AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
-AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status")
+AILOGS_FILTERS = ("model", "function", "provider", "tenant", "status", "user_id", "api_key")
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,24 @@ def _ailogs_filters(filters: dict) -> dict:
     return {k: filters[k] for k in AILOGS_FILTERS if filters.get(k) not in (None, "")}
 
 
-def _ai_stat(pick: Callable[[dict], float | None]):
+# What each AI key reads from ailogs.queries.alert_stats, and the statistic it needs there.
+AI_PICKS: dict[str, tuple[str, Callable[[dict], float | None]]] = {
+    "ai_error_rate": ("errors", lambda s: s["error_rate"]),
+    "ai_latency_p95_ms": ("p95", lambda s: s["duration_ms"]["p95"]),
+    "ai_tokens": ("total_tokens", lambda s: float(s["total_tokens"])),
+    "ai_cost_usd": ("cost_usd", lambda s: s["cost_usd"]),
+    "ai_calls": ("count", lambda s: float(s["count"])),
+}
+
+
+def _ai_stat(metric: str):
+    """The evaluator of an AI key for filters alone (rules go through _measure_ai, which also groups)."""
+
     def evaluate(filters: dict, aggregation: str, since: datetime, until: datetime) -> Measurement:
-        stats = _queries("ailogs").window_stats(since, until, _ailogs_filters(filters) or None)
-        count = stats.get("count") or 0
-        return Measurement(pick(stats) if count else None, count)
+        from types import SimpleNamespace
+
+        rule = SimpleNamespace(pk=0, metric=metric, kind="threshold", filters=filters, group_by=[])
+        return _measure_ai(since, until, [(rule, _ailogs_filters(filters))])[0]
 
     return evaluate
 
@@ -106,11 +124,7 @@ def _feedback_pending(filters, aggregation, since, until) -> Measurement:
 
 
 CATALOG: dict[str, Callable[..., Measurement]] = {
-    "ai_error_rate": _ai_stat(lambda s: s.get("error_rate")),
-    "ai_latency_p95_ms": _ai_stat(lambda s: (s.get("duration_ms") or {}).get("p95")),
-    "ai_tokens": _ai_stat(lambda s: s.get("total_tokens")),
-    "ai_cost_usd": _ai_stat(lambda s: s.get("cost_usd")),
-    "ai_calls": _ai_stat(lambda s: s.get("count")),
+    **{key: _ai_stat(key) for key in AI_PICKS},
     "http_error_rate": _http_stat("error_rate_5xx"),
     "http_latency_p95_ms": _http_stat("p95_ms"),
     "queue_depth": _metric("celery_queue_depth", "max"),
@@ -198,9 +212,12 @@ Grouped = dict[str, Measurement]
 def measure(rule, since: datetime, until: datetime) -> Measurement | Grouped:
     """Evaluate a rule's metric over [since, until); "no data" when the owning app is absent.
 
-    A grouped evaluator (one alert per check, per tenant...) returns {group key: Measurement}.
+    A grouped evaluator (one alert per check, per tenant...) or a rule with `group_by` returns
+    {group key: Measurement}. AI rules read through the same grouped query as a whole cycle.
     """
     try:
+        if rule.metric in AI_PICKS:
+            return _measure_ai(since, until, [(rule, _ailogs_filters(rule.filters or {}))])[rule.pk]
         return evaluator(rule.metric)(rule.filters or {}, rule.aggregation, since, until)
     except SourceUnavailable as exc:
         return Measurement(None, 0, str(exc))
@@ -210,3 +227,95 @@ def measure_groups(rule, since: datetime, until: datetime) -> Grouped:
     """`measure` as {group key: Measurement}; a rule measured as a whole is the one group ""."""
     measured = measure(rule, since, until)
     return measured if isinstance(measured, dict) else {"": measured}
+
+
+# --- one cycle: every rule, one query per source group ------------------------------------------
+
+
+def measure_many(rules: Iterable, now: datetime) -> dict[int, Measurement | Grouped]:
+    """Measure every rule at `now`: {rule pk: Measurement or Grouped}; a rule whose source failed is absent.
+
+    AI rules sharing a window start are one GROUP BY over every column any of them filters or
+    groups on, computing only the statistics they need; each rule adds up the rows it matches
+    (sums, counts and histograms merge exactly). Other rules share one evaluation per identical
+    (metric, aggregation, filters, window).
+    """
+    results: dict[int, Measurement | Grouped] = {}
+    ai_windows: dict[datetime, list] = defaultdict(list)
+    shared: dict[tuple, Measurement | Grouped | None] = {}
+    for rule in rules:
+        since = rule.since(now)
+        if rule.metric in AI_PICKS:
+            ai_windows[since].append((rule, _ailogs_filters(rule.filters or {})))
+            continue
+        key = (rule.metric, rule.aggregation, json.dumps(rule.filters or {}, sort_keys=True), since)
+        if key not in shared:
+            shared[key] = _measure_logged(rule, since, now)
+        if shared[key] is not None:
+            results[rule.pk] = shared[key]
+    for since, members in ai_windows.items():
+        try:
+            results.update(_measure_ai(since, now, members))
+        except Exception:
+            log.exception("AI alert rules since %s failed to measure", since)
+    return results
+
+
+def _measure_logged(rule, since: datetime, now: datetime) -> Measurement | Grouped | None:
+    try:
+        return measure(rule, since, now)
+    except Exception:
+        log.exception("alert rule %s (%s) failed to measure", rule.pk, rule.name)
+        return None
+
+
+def group_key(group_by: list[str], labels: dict) -> str:
+    """ "tenant=acme, model=gpt-4o": the alert's group, in the rule's group_by order."""
+    return ", ".join(f"{d}={labels[d] if labels[d] not in (None, '') else '(none)'}" for d in group_by)
+
+
+def _pick(rule) -> Callable[[dict], float | None]:
+    if rule.kind == "budget":  # spend as a % of the period's budget
+        return lambda s: 100.0 * s["cost_usd"] / rule.budget_usd
+    return AI_PICKS[rule.metric][1]
+
+
+def _measurement(pick, totals) -> Measurement:
+    count = totals.count if totals is not None else 0
+    return Measurement(pick(totals.as_dict()) if count else None, count)
+
+
+def _measure_ai(since: datetime, until: datetime, members: list) -> dict[int, Measurement | Grouped]:
+    """One alert_totals query for AI rules sharing a window start; each rule adds up its rows."""
+    try:
+        queries = _queries("ailogs")
+    except SourceUnavailable as exc:
+        return {rule.pk: Measurement(None, 0, str(exc)) for rule, _ in members}
+    needs = {AI_PICKS[rule.metric][0] for rule, _ in members}
+    dims = tuple(sorted({d for rule, filters in members for d in (*filters, *(rule.group_by or []))}))
+    # Narrow a column to the asked-for values when every rule filters on it (none needs them all).
+    narrowed = [d for d in dims if all(d in filters for _, filters in members)]
+    values = {d: sorted({filters[d] for _, filters in members}) for d in narrowed}
+    rows = [
+        (dict(zip(dims, key, strict=True)), totals)
+        for key, totals in queries.alert_totals(since, until, dims, values, needs).items()
+    ]
+    results: dict[int, Measurement | Grouped] = {}
+    for rule, filters in members:
+        groups: dict[str, object] = {}
+        for labels, totals in rows:
+            if all(labels[d] == v for d, v in filters.items()):
+                key = group_key(rule.group_by, labels) if rule.group_by else ""
+                merged = groups.get(key)
+                groups[key] = totals if merged is None else _merged(merged, totals)
+        pick = _pick(rule)
+        if rule.group_by:
+            results[rule.pk] = {key: _measurement(pick, totals) for key, totals in groups.items()}
+        else:
+            results[rule.pk] = _measurement(pick, groups.get(""))
+    return results
+
+
+def _merged(a, b):
+    """A new Totals of both (the query's rows are shared between rules: never merge into one)."""
+    return type(a)().merge(a).merge(b)

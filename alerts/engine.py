@@ -6,6 +6,7 @@ each transition is stored, and notified, exactly once.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alerts import catalog
-from alerts.models import SEVERITY_RANK, Alert, AlertRule, AlertTransition
+from alerts.models import MAX_GROUPS, OVERFLOW_GROUP, SEVERITY_RANK, Alert, AlertRule, AlertTransition
 from alerts.models import AlertTransition as T
 from monitoring_site.locks import lease
 
@@ -114,14 +115,20 @@ def message_for(rule: AlertRule, value, severity, threshold, group: str = "") ->
     return f"{name}: {rule.metric} is {shown} ({op} {threshold:g}, {severity})"
 
 
-def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTransition]:
+def evaluate_rule(
+    rule: AlertRule, now: datetime | None = None, measured: catalog.Measurement | catalog.Grouped | None = None
+) -> list[AlertTransition]:
     """Evaluate one rule and apply at most one transition per group; return the transitions stored.
 
     A rule measured as a whole is the single group "". A group that has an open alert but is
     missing from this measurement (a deleted check, a tenant gone quiet) is judged as no data.
+    `measured` is the rule's measurement at `now` when the caller measured many rules at once.
     """
     now = now or timezone.now()
-    measured = catalog.measure_groups(rule, now - timedelta(minutes=rule.window_minutes), now)
+    if measured is None:
+        measured = catalog.measure_groups(rule, rule.since(now), now)
+    elif not isinstance(measured, dict):
+        measured = {"": measured}
     transitions: list[AlertTransition] = []
     with transaction.atomic():
         locked = AlertRule.objects.select_for_update(skip_locked=True).filter(pk=rule.pk)
@@ -129,6 +136,8 @@ def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTra
         if locked is None:  # another worker holds it, or a newer evaluation already ran
             return []
         open_alerts = {alert.group_key: alert for alert in locked.alerts.open().select_for_update()}
+        overflow_alert = open_alerts.pop(OVERFLOW_GROUP, None)
+        measured, breaching, overflow = cap_groups(locked, measured, open_alerts.keys())
         for group in sorted(measured.keys() | open_alerts.keys()):
             value, severity, clear = judge(locked, measured.get(group, catalog.NO_DATA))
             alert = open_alerts.get(group)
@@ -136,6 +145,9 @@ def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTra
             transition = _apply(locked, alert, group, reason, nxt, value, now)
             if transition is not None:
                 transitions.append(transition)
+        transition = _overflow(locked, overflow_alert, breaching, overflow, now)
+        if transition is not None:
+            transitions.append(transition)
         AlertRule.objects.filter(pk=locked.pk).update(last_evaluated_at=now)
         from alerts import notify
 
@@ -143,6 +155,64 @@ def evaluate_rule(rule: AlertRule, now: datetime | None = None) -> list[AlertTra
             if transition.notifies:
                 notify.dispatch(transition)
     return transitions
+
+
+def cap_groups(rule: AlertRule, measured: catalog.Grouped, open_groups) -> tuple[catalog.Grouped, int, int]:
+    """Keep every group with an open alert and the worst breaching new ones up to MAX_GROUPS
+    open alerts; return (kept, breaching groups, how many were left out).
+
+    Groups that breach nothing and have no open alert are dropped: ok -> ok changes nothing.
+    """
+    if len(measured) <= 1 and not open_groups:
+        return measured, 0, 0
+    kept = {group: m for group, m in measured.items() if group in open_groups}
+    new = []
+    for group, measurement in measured.items():
+        if group not in open_groups:
+            value, severity, _ = judge(rule, measurement)
+            if severity is not None:
+                new.append((SEVERITY_RANK[severity], value if rule.comparator in ("gt", "gte") else -value, group))
+    new.sort(reverse=True)  # critical before warning, then the furthest past the threshold
+    room = max(MAX_GROUPS - len(open_groups), 0)
+    kept.update((group, measured[group]) for _, _, group in new[:room])
+    breaching = len(new) + sum(1 for g in kept if g in open_groups and judge(rule, kept[g])[1] is not None)
+    return kept, breaching, max(len(new) - room, 0)
+
+
+def _overflow(rule: AlertRule, alert: Alert | None, breaching: int, overflow: int, now) -> AlertTransition | None:
+    """Report an overflow once: an alert of its own (group OVERFLOW_GROUP) that fires when groups
+    are left out and resolves when they all fit again, through the normal channels."""
+    if overflow and alert is None:
+        alert = Alert.objects.create(
+            rule=rule,
+            group_key=OVERFLOW_GROUP,
+            severity="warning",
+            state=Alert.State.FIRING,
+            value=float(breaching),
+            threshold=float(MAX_GROUPS),
+            started_at=now,
+            fired_at=now,
+            last_notified_at=now,
+            message=f"{rule.name}: {breaching} groups breach at once; alerts are kept for {MAX_GROUPS}, "
+            f"{overflow} more are not alerted individually",
+        )
+        reason, from_state, to_state = T.Reason.FIRED, "ok", "firing"
+    elif not overflow and alert is not None:
+        alert.state, alert.resolved_at, alert.value = Alert.State.RESOLVED, now, float(breaching)
+        alert.save(update_fields=["state", "resolved_at", "value"])
+        reason, from_state, to_state = T.Reason.RESOLVED, "firing", "resolved"
+    else:
+        return None
+    return AlertTransition.objects.create(
+        alert=alert,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        severity=alert.severity,
+        value=float(breaching),
+        threshold=float(MAX_GROUPS),
+        at=now,
+    )
 
 
 def _apply(rule, alert, group: str, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
@@ -182,15 +252,66 @@ def _update_alert(rule, alert: Alert, reason, nxt: Snapshot, value, now) -> Aler
 
 
 def evaluate_all(now: datetime | None = None) -> list[AlertTransition]:
-    """One evaluation of every enabled rule; a failing rule is logged and skipped."""
+    """One evaluation of every enabled rule; a failing rule is logged and skipped.
+
+    All rules are measured first, one query per source group (catalog.measure_many), and judged
+    against the open alerts read once. A rule whose every group would stay as it is (ok and not
+    breaching, or pending/firing with nothing to notify) needs no row lock: its alerts' values
+    are refreshed in one UPDATE and last_evaluated_at in another. Only rules with a transition
+    to make go through evaluate_rule, which measures nothing again but decides under the lock.
+    """
     now = now or timezone.now()
+    rules = list(AlertRule.objects.filter(enabled=True).order_by("pk"))
+    measurements = catalog.measure_many(rules, now)
+    open_alerts: dict[int, dict[str, Alert]] = defaultdict(dict)
+    for alert in Alert.objects.open():
+        open_alerts[alert.rule_id][alert.group_key] = alert
     transitions: list[AlertTransition] = []
-    for rule in AlertRule.objects.filter(enabled=True).order_by("pk"):
+    steady: list[int] = []
+    refreshed: list[Alert] = []
+    for rule in rules:
+        measured = measurements.get(rule.pk)
+        if measured is None:
+            continue  # its source failed (logged by measure_many)
+        groups = measured if isinstance(measured, dict) else {"": measured}
+        unchanged = _steady(rule, groups, open_alerts.get(rule.pk, {}), now)
+        if unchanged is not None:
+            steady.append(rule.pk)
+            refreshed += unchanged
+            continue
         try:
-            transitions += evaluate_rule(rule, now)
+            transitions += evaluate_rule(rule, now, groups)
         except Exception:
             log.exception("alert rule %s (%s) failed to evaluate", rule.pk, rule.name)
+    # Only alerts still open: one resolved meanwhile by another evaluation keeps its last value.
+    Alert.objects.open().bulk_update(refreshed, ["value", "message"], batch_size=500)
+    for start in range(0, len(steady), 500):
+        AlertRule.objects.filter(pk__in=steady[start : start + 500]).filter(
+            Q(last_evaluated_at__isnull=True) | Q(last_evaluated_at__lt=now)
+        ).update(last_evaluated_at=now)
     return transitions
+
+
+def _steady(rule: AlertRule, measured: catalog.Grouped, open_alerts: dict[str, Alert], now) -> list[Alert] | None:
+    """The open alerts with a new value when no group of the rule changes state; None when one does."""
+    if OVERFLOW_GROUP in open_alerts:
+        return None
+    kept, _, overflow = cap_groups(rule, measured, open_alerts.keys())
+    if overflow:
+        return None
+    changed = []
+    for group in kept.keys() | open_alerts.keys():
+        value, severity, clear = judge(rule, kept.get(group, catalog.NO_DATA))
+        alert = open_alerts.get(group)
+        before = snapshot(alert)
+        reason, after = decide(rule, before, severity, clear, now)
+        if reason is not None or after != before:
+            return None
+        if alert is not None and alert.value != value:
+            alert.value = value
+            alert.message = message_for(rule, value, alert.severity, alert.threshold, alert.group_key)
+            changed.append(alert)
+    return changed
 
 
 def claim_period(name: str, now: datetime, floor: datetime) -> bool:

@@ -1,6 +1,6 @@
 """Alert rules, their alerts and transitions, notification channels, silences and the delivery log."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -88,8 +88,27 @@ class NotificationChannel(models.Model):
         return bool(self.paused_until and self.paused_until > (now or timezone.now()))
 
 
+GROUP_BY_KEYS = ("tenant", "model", "function", "user_id", "api_key")
+MAX_GROUPS = 50  # open alerts per grouped rule; more breaching groups are an overflow, reported once
+OVERFLOW_GROUP = "(more groups)"  # the group key of the alert that reports an overflow
+
+
 class AlertRule(models.Model):
+    class Kind(models.TextChoices):
+        THRESHOLD = "threshold"
+        BUDGET = "budget", "budget (% of a daily or monthly spend)"
+
+    class BudgetPeriod(models.TextChoices):
+        DAY = "day"
+        MONTH = "month"
+
     name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.THRESHOLD,
+        help_text="budget: ai_cost_usd since the start of the UTC day or month, as a % of budget_usd.",
+    )
     metric = models.CharField(
         max_length=200, help_text="A catalog key (such as ai_error_rate) or metric:NAME for an ingested metric."
     )
@@ -98,6 +117,17 @@ class AlertRule(models.Model):
     )
     filters = models.JSONField(
         default=dict, blank=True, help_text='e.g. {"model": "gpt-4o", "tags": {"queue": "celery"}}'
+    )
+    group_by = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='AI rules: fire and resolve per value of these, e.g. ["tenant"]; any of '
+        + ", ".join(GROUP_BY_KEYS)
+        + f" (at most {MAX_GROUPS} open alerts per rule).",
+    )
+    budget_period = models.CharField(max_length=5, choices=BudgetPeriod.choices, blank=True)
+    budget_usd = models.FloatField(
+        "budget (USD)", null=True, blank=True, help_text="Budget rules: the spend per period."
     )
     window_minutes = models.PositiveIntegerField(default=5)
     comparator = models.CharField(max_length=3, choices=Comparator.choices, default=Comparator.GT)
@@ -137,17 +167,24 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def period_start(self, now):
+        """Budget rules: the start of the UTC day or month `now` is in."""
+        moment = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return moment.replace(day=1) if self.budget_period == self.BudgetPeriod.MONTH else moment
+
+    def since(self, now):
+        """Where this rule's window starts when evaluated at `now`."""
+        if self.kind == self.Kind.BUDGET:
+            return self.period_start(now)
+        return now - timedelta(minutes=self.window_minutes)
+
     def clean(self):
         """The API's rule checks, so an admin form cannot save what the API refuses."""
         from django.core.exceptions import ValidationError
 
         from alerts.validation import rule_errors
 
-        values = {
-            field: getattr(self, field)
-            for field in ("metric", "aggregation", "filters", "comparator")
-            + ("warning_threshold", "critical_threshold", "resolve_threshold")
-        }
+        values = {field: getattr(self, field) for field in RULE_CHECKED_FIELDS}
         errors = rule_errors(values)
         if errors:
             raise ValidationError(errors)
@@ -184,6 +221,21 @@ class AlertRule(models.Model):
         labels = {k: str(v) for k, v in self.filters.items() if k != "tags"}
         labels.update({k: str(v) for k, v in (self.filters.get("tags") or {}).items()})
         return labels
+
+
+RULE_CHECKED_FIELDS = (
+    "kind",
+    "metric",
+    "aggregation",
+    "filters",
+    "group_by",
+    "budget_period",
+    "budget_usd",
+    "comparator",
+    "warning_threshold",
+    "critical_threshold",
+    "resolve_threshold",
+)
 
 
 class AlertQuerySet(models.QuerySet):
@@ -316,6 +368,12 @@ class AlertTransition(models.Model):
         return "resolved" if self.to_state == Alert.State.RESOLVED else "firing"
 
 
+def group_labels(group_key: str) -> dict[str, str]:
+    """ "tenant=acme, model=gpt-4o" (a group_by rule's group) -> labels a silence can match."""
+    pairs = (part.split("=", 1) for part in group_key.split(", ") if "=" in part)
+    return {key: value for key, value in pairs}
+
+
 class SilenceQuerySet(models.QuerySet):
     def active(self, now=None):
         now = now or timezone.now()
@@ -342,12 +400,12 @@ class Silence(models.Model):
     def __str__(self) -> str:
         return f"silence {self.comment or self.pk} until {self.ends_at:%Y-%m-%d %H:%M}"
 
-    def matches(self, rule: AlertRule, severity: str) -> bool:
+    def matches(self, rule: AlertRule, severity: str, group_key: str = "") -> bool:
         if self.rule_id and self.rule_id != rule.pk:
             return False
         if self.severity and self.severity != severity:
             return False
-        labels = rule.labels()
+        labels = {**rule.labels(), **group_labels(group_key)}
         return all(labels.get(k) == str(v) for k, v in (self.tags or {}).items())
 
 

@@ -27,7 +27,8 @@ MAX_PAUSE = timedelta(hours=24)
 
 def is_silenced(transition: AlertTransition) -> bool:
     rule = transition.alert.rule
-    return any(s.matches(rule, transition.severity) for s in Silence.objects.active(transition.at))
+    group = transition.alert.group_key
+    return any(s.matches(rule, transition.severity, group) for s in Silence.objects.active(transition.at))
 
 
 def route(transition: AlertTransition) -> list[NotificationChannel]:

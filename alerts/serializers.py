@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from alerts.models import Alert, AlertRule, NotificationChannel
+from alerts.models import RULE_CHECKED_FIELDS, Alert, AlertRule, NotificationChannel
 from alerts.validation import rule_errors
 from monitoring_site.lib import outbound
 
@@ -96,10 +96,14 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "kind",
             "metric",
             "aggregation",
             "filters",
+            "group_by",
             "window_minutes",
+            "budget_period",
+            "budget_usd",
             "comparator",
             "warning_threshold",
             "critical_threshold",
@@ -124,9 +128,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         def get(name):
             return attrs.get(name, getattr(self.instance, name, None))
 
-        fields = ("metric", "aggregation", "filters", "comparator")
-        fields += ("warning_threshold", "critical_threshold", "resolve_threshold")
-        values = {name: get(name) for name in fields}
+        values = {name: get(name) for name in RULE_CHECKED_FIELDS}
         if values["comparator"] is None:
             values["comparator"] = AlertRule._meta.get_field("comparator").default
         errors = rule_errors(values)

@@ -1,9 +1,13 @@
 """Thin Celery tasks: evaluation (beat, every minute), delivery (own queue), reports, retention."""
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from alerts import engine, notify
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="alerts.tasks.evaluate_alerts", ignore_result=True)
@@ -16,8 +20,17 @@ def evaluate_alerts() -> int:
         if not held:
             return 0
         transitions = engine.evaluate_all(now)
+    log.info(
+        "alert evaluation: %d rule(s) at %s, %d transition(s)", _enabled_rules(), now.isoformat(), len(transitions)
+    )
     notify.sweep_stale()
     return len(transitions)
+
+
+def _enabled_rules() -> int:
+    from alerts.models import AlertRule
+
+    return AlertRule.objects.filter(enabled=True).count()
 
 
 @shared_task(name="alerts.tasks.deliver_notification", bind=True, ignore_result=True, acks_late=True, max_retries=None)

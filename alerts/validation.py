@@ -8,6 +8,7 @@ import math
 import re
 
 from alerts import catalog
+from alerts.models import GROUP_BY_KEYS
 
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")  # SPEC section 3 (metric names)
 SPEC_AGGREGATIONS = ("avg", "sum", "min", "max", "count", "p50", "p95", "p99", "last")
@@ -22,6 +23,10 @@ def rule_errors(values: dict) -> dict[str, str]:
     if metric_error:
         errors["metric"] = metric_error
     else:
+        group_by_error = _group_by_error(metric, values.get("group_by"), values.get("filters"))
+        if group_by_error:
+            errors["group_by"] = group_by_error
+        errors.update(_budget_errors(values))
         aggregation_error = _aggregation_error(metric, values.get("aggregation") or "")
         if aggregation_error:
             errors["aggregation"] = aggregation_error
@@ -97,3 +102,44 @@ def _filters_error(metric: str, filters) -> str:
         elif not isinstance(value, str) or len(value) > MAX_FILTER_VALUE:
             return f"{key} must be a string of at most {MAX_FILTER_VALUE} characters."
     return ""
+
+
+def _group_by_error(metric: str, group_by, filters) -> str:
+    if group_by is None or group_by == []:
+        return ""
+    allowed = ", ".join(GROUP_BY_KEYS)
+    if metric not in catalog.AI_PICKS:
+        return f"Only AI rules (ai_*) can group; {metric} is measured as a whole."
+    if not isinstance(group_by, list) or not all(isinstance(k, str) for k in group_by):
+        return f'Expected a list, e.g. ["tenant"]; any of {allowed}.'
+    unknown = [k for k in group_by if k not in GROUP_BY_KEYS]
+    if unknown:
+        return f"Cannot group by {unknown[0]!r}: use any of {allowed}."
+    if len(set(group_by)) != len(group_by):
+        return "Name each key once."
+    filtered = [k for k in group_by if isinstance(filters, dict) and filters.get(k)]
+    if filtered:
+        return f"{filtered[0]} is also a filter: a rule filtered to one {filtered[0]} has one group."
+    return ""
+
+
+def _budget_errors(values: dict) -> dict[str, str]:
+    kind = values.get("kind") or "threshold"
+    period, amount = values.get("budget_period") or "", values.get("budget_usd")
+    if kind != "budget":
+        errors = {}
+        if period:
+            errors["budget_period"] = "Only budget rules have a period; leave this empty or set kind to budget."
+        if amount is not None:
+            errors["budget_usd"] = "Only budget rules have a budget; leave this empty or set kind to budget."
+        return errors
+    errors = {}
+    if values.get("metric") != "ai_cost_usd":
+        errors["metric"] = "A budget rule watches ai_cost_usd."
+    if period not in ("day", "month"):
+        errors["budget_period"] = "Required for budget rules: day or month (UTC)."
+    if not (isinstance(amount, int | float) and math.isfinite(amount) and 0 < amount <= THRESHOLD_LIMIT):
+        errors["budget_usd"] = "Required for budget rules: the spend per period in USD, more than 0."
+    if values.get("comparator") not in (None, "gt", "gte"):
+        errors["comparator"] = "A budget rule alerts when spend exceeds a share of the budget: use gt or gte."
+    return errors

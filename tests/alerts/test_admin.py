@@ -132,3 +132,66 @@ def test_a_moderator_reads_the_rule_on_the_alert_and_gets_no_link_to_a_403(clien
     for href in sorted(set(re.findall(r'href="(/admin/[^"#?]*)"', page))):
         assert client.get(href).status_code != 403, href
     assert rule_url in client_for(alice).get(f"/admin/alerts/alert/{firing.pk}/change/").content.decode()
+
+
+def test_an_admin_saves_a_budget_rule_grouped_by_tenant_through_the_form(client_for, alice):
+    form = {
+        "name": "Monthly budget",
+        "enabled": "on",
+        "kind": "budget",
+        "metric": "ai_cost_usd",
+        "aggregation": "",
+        "filters": "{}",
+        "group_by": '["tenant"]',
+        "budget_period": "month",
+        "budget_usd": 500,
+        "window_minutes": 5,
+        "min_samples": 1,
+        "comparator": "gt",
+        "warning_threshold": 80,
+        "critical_threshold": 100,
+        "for_minutes": 0,
+        "keep_firing_minutes": 0,
+        "repeat_interval_minutes": 240,
+    }
+    response = client_for(alice).post("/admin/alerts/alertrule/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = AlertRule.objects.get(name="Monthly budget")
+    assert (saved.kind, saved.group_by, saved.budget_usd) == ("budget", ["tenant"], 500)
+    form.update(name="Bad budget", budget_period="", group_by='["customer"]')
+    body = client_for(alice).post("/admin/alerts/alertrule/add/", form).content.decode()
+    assert "Cannot group by &#x27;customer&#x27;" in body and "day or month" in body
+    empty_group = {
+        **form,
+        "name": "Plain",
+        "kind": "threshold",
+        "budget_period": "",
+        "budget_usd": "",
+        "group_by": "[]",
+    }
+    assert client_for(alice).post("/admin/alerts/alertrule/add/", empty_group).status_code == 302
+
+
+def test_an_admin_sets_up_a_grouped_budget_in_the_browser_and_previews_it(transactional_db, live_server, page, alice):
+    from conftest import ARTIFACTS, PASSWORD
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/alerts/alertrule/add/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit]")
+    page.get_by_label("Name").fill("Monthly budget per tenant")
+    page.get_by_label("Kind").select_option("budget")
+    page.get_by_label("Metric").fill("ai_cost_usd")
+    page.get_by_label("Group by").fill('["tenant"]')
+    page.get_by_label("Budget period").select_option("month")
+    page.get_by_label("Budget (USD)").fill("500")
+    page.get_by_label("Warning threshold").fill("80")
+    page.get_by_label("Critical threshold").fill("100")
+    page.screenshot(path=str(ARTIFACTS / "alerts-budget-form.png"), full_page=True)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("was added successfully").wait_for()
+    rule = AlertRule.objects.get(name="Monthly budget per tenant")
+    assert (rule.kind, rule.group_by, rule.budget_period, rule.budget_usd) == ("budget", ["tenant"], "month", 500)
+    page.goto(f"{live_server.url}/admin/alerts/alertrule/{rule.pk}/preview/")
+    page.get_by_text("This rule would not have changed state.").wait_for()
+    assert page.console_errors == []

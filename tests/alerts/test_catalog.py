@@ -60,7 +60,8 @@ def test_ai_usage_keys():
     assert measure(rule(metric="ai_calls")).value == 10
     assert measure(rule(metric="ai_tokens")).value == 150
     assert measure(rule(metric="ai_cost_usd")).value == pytest.approx(0.1)
-    assert measure(rule(metric="ai_latency_p95_ms")).value == pytest.approx(108.55)
+    # alert p95s come from the mergeable duration histogram (the rollups' LogHistogram): within 1 %
+    assert measure(rule(metric="ai_latency_p95_ms")).value == pytest.approx(108.55, rel=0.01)
 
 
 def test_an_empty_window_is_no_data():

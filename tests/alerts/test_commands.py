@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_setup_defaults_installs_the_spec_rules_idempotently_and_keeps_edits():
     call_command("setup_defaults", stdout=StringIO())
-    assert AlertRule.objects.count() == len(DEFAULT_RULES) == 17  # 12 of section 6, 5 of section 10
+    assert AlertRule.objects.count() == len(DEFAULT_RULES) == 20  # 12 of section 6, 3 of issue 12, 5 of section 10
     errors = AlertRule.objects.get(default_key="ai_error_rate")
     assert (errors.warning_threshold, errors.critical_threshold, errors.window_minutes) == (1, 5, 60)
     assert AlertRule.objects.get(default_key="disk_free_percent").comparator == "lt"
@@ -26,7 +26,7 @@ def test_setup_defaults_installs_the_spec_rules_idempotently_and_keeps_edits():
     errors.save()
     out = StringIO()
     call_command("setup_defaults", stdout=out)
-    assert AlertRule.objects.count() == 17
+    assert AlertRule.objects.count() == 20
     assert AlertRule.objects.get(default_key="ai_error_rate").warning_threshold == 2
     assert "kept (edited by an admin)" in out.getvalue() and "unchanged" in out.getvalue()
 
@@ -170,7 +170,7 @@ def test_seed_demo_gives_alerts_a_history():
     ai_calls(50, errors=25, at=timezone.now() - timedelta(hours=3))
     out = StringIO()
     demo.seed(days=1, events=0, stdout=out)
-    assert AlertRule.objects.count() == 17
+    assert AlertRule.objects.count() == 20
     assert Alert.objects.filter(rule__default_key="ai_error_rate", state="resolved", fired_at__isnull=False).exists()
     assert "alerts fired" in out.getvalue()
 
