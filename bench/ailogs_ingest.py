@@ -8,7 +8,6 @@ bounded thread pool in this process (gunicorn sync workers close every connectio
 Env: AILOGS_BENCH_SECONDS (default 10 per phase), AILOGS_BENCH_PORT (default 8101).
 """
 
-import http.client
 import itertools
 import json
 import os
@@ -18,6 +17,7 @@ import time
 import uuid
 
 from bench import _ailogs_common as common
+from bench._common import http_load
 
 DB = "ailogs_bench_ingest"
 BATCH = 500
@@ -61,46 +61,8 @@ def single_body(i: int) -> bytes:
 
 
 def load(path: str, make_body, threads: int, seconds: float, key: str) -> dict:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    end = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-
-    def worker():
-        while time.monotonic() < end:
-            body = make_body()
-            started = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-            try:
-                conn.request("POST", path, body, headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except OSError:
-                status = 0
-            finally:
-                conn.close()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / wall,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "statuses": statuses,
-    }
+    return http_load(PORT, lambda: ("POST", path, make_body(), headers), threads, seconds)
 
 
 def raw_copy_rate(batches: int) -> float:

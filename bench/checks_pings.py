@@ -9,14 +9,11 @@ Env: CHECKS_BENCH_SECONDS (default 10 per phase), CHECKS_BENCH_PORT (default 812
 CHECKS_BENCH_WORKERS (gunicorn workers, default 4), CHECKS_BENCH_THREADS (default 16).
 """
 
-import http.client
 import itertools
 import os
-import statistics
-import threading
-import time
 
 from bench import _ailogs_common as common
+from bench._common import http_load
 
 DB = "checks_bench_pings"
 SECONDS = float(os.environ.get("CHECKS_BENCH_SECONDS", "10"))
@@ -28,47 +25,13 @@ LOG = b"pg_dump: dumping contents of table public.orders\n" * 40  # ~2 KB
 
 
 def load(requests, seconds: float, threads: int) -> dict:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    end = time.monotonic() + seconds
     shared = itertools.cycle(requests)
 
-    def worker():
-        while time.monotonic() < end:
-            with lock:
-                method, path, body = next(shared)
-            started = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-            try:
-                conn.request(method, path, body, {"Content-Type": "text/plain"} if body else {})
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except OSError:
-                status = 0
-            finally:
-                conn.close()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
+    def next_request():
+        method, path, body = next(shared)
+        return method, path, body, {"Content-Type": "text/plain"} if body else {}
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / wall,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "statuses": statuses,
-    }
+    return http_load(PORT, next_request, threads, seconds)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import time
 import uuid
 
 from bench import _ailogs_common as common
+from bench._common import http_load
 from bench.ailogs_ingest import batch_template, fresh_batch, load
 
 DB = "mon_otel_bench"
@@ -77,45 +78,18 @@ def fresh_export(template: bytes) -> bytes:
 
 
 def _load(template: bytes, threads: int, seconds: float, key: str) -> dict:
-    import http.client
-    import threading
-
-    latencies, statuses, lock = [], {}, threading.Lock()
-    end = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-protobuf"}
 
-    def worker():
-        while time.monotonic() < end:
-            body = fresh_export(template)
-            started = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-            try:
-                conn.request("POST", "/api/v1/otel/v1/traces", body, headers)
-                response = conn.getresponse()
-                answer = response.read()
-                status = response.status if not answer else -response.status  # partial success: not empty
-            except OSError:
-                status = 0
-            finally:
-                conn.close()
-            with lock:
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
+    def partial_as_negative(status: int, answer: bytes) -> int:
+        return status if not answer else -status  # a 200 with a body is a partial success
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "rps": len(latencies) / wall,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-        "statuses": statuses,
-    }
+    return http_load(
+        PORT,
+        lambda: ("POST", "/api/v1/otel/v1/traces", fresh_export(template), headers),
+        threads,
+        seconds,
+        partial_as_negative,
+    )
 
 
 def trace_page_ms(repeat: int = 30) -> tuple[float, float, int]:
