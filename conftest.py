@@ -27,6 +27,11 @@ def _fresh_caches():
         pass
     yield
     key_cache.clear()
+    # A test that sent beat_init started this process announcing itself as a beat every minute:
+    # stop it, or every later test would see one more live beat.
+    from monitoring_site import beats
+
+    beats.stop_announcing()
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 PREFIX = "beat:"
 ANNOUNCE_SECONDS = 60
-_announcers: list[threading.Event] = []  # the stop events of this process's announcing threads
+# This process's announcing threads with their stop events.
+_announcers: list[tuple[threading.Event, threading.Thread]] = []
 
 
 def identity() -> str:
@@ -57,6 +58,15 @@ def start_announcing(stop: threading.Event | None = None, **_signal_kwargs) -> t
                 connections.close_all()  # a minute apart: never hold a connection in between
             stop.wait(ANNOUNCE_SECONDS)
 
-    threading.Thread(target=loop, name="beat-announce", daemon=True).start()
-    _announcers.append(stop)
+    thread = threading.Thread(target=loop, name="beat-announce", daemon=True)
+    thread.start()
+    _announcers.append((stop, thread))
     return stop
+
+
+def stop_announcing() -> None:
+    """Stop every announcing thread this process started (tests that send beat_init use it)."""
+    while _announcers:
+        stop, thread = _announcers.pop()
+        stop.set()
+        thread.join(timeout=10)
