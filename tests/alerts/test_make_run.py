@@ -44,7 +44,7 @@ class Processes:
         command = procfile(name).replace("var/", f"{self.logs}/")  # pidfiles in the test's own VAR_DIR
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         proc = subprocess.Popen(  # noqa: S603 (our own Procfile line)
-            ["/bin/bash", "-c", f"exec {command}"],
+            ["/bin/bash", "-c", command if command.startswith("exec ") else f"exec {command}"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
