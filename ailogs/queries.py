@@ -442,6 +442,18 @@ def calls_in_trace(trace_id: str, since: datetime | None = None, until: datetime
     return list(calls.order_by("timestamp").values(*CALL_FIELDS))
 
 
+def _activity() -> dict:
+    """What a session or trace row sums up: calls, first / last seen, cost, tokens, errors."""
+    return {
+        "calls": Count("id"),
+        "first_seen": Min("timestamp"),
+        "last_seen": Max("timestamp"),
+        "cost_usd": capped_sum("cost_usd", MAX_COST_USD),
+        "total_tokens": Sum("total_tokens"),
+        "errors": Count("id", filter=~Q(status=Status.SUCCESS)),
+    }
+
+
 def sessions(
     since: datetime, until: datetime, filters: dict | None = None, order: str = "-last_seen", limit: int = 100
 ):
@@ -451,15 +463,7 @@ def sessions(
     qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(session_id="")
     qs = qs.filter(**{name: value for name, value in (filters or {}).items() if value})
     rows = qs.values("session_id").annotate(
-        traces=Count("trace_id", distinct=True),
-        calls=Count("id"),
-        first_seen=Min("timestamp"),
-        last_seen=Max("timestamp"),
-        cost_usd=capped_sum("cost_usd", MAX_COST_USD),
-        total_tokens=Sum("total_tokens"),
-        errors=Count("id", filter=~Q(status=Status.SUCCESS)),
-        tenant=Max("tenant"),
-        user_id=Max("user_id"),
+        traces=Count("trace_id", distinct=True), **_activity(), tenant=Max("tenant"), user_id=Max("user_id")
     )
     return list(rows.order_by(order, "session_id")[:limit])
 
@@ -469,15 +473,7 @@ def session_traces(session_id: str) -> list[dict]:
     rows = (
         AiCall.objects.filter(session_id=session_id)
         .values("trace_id")
-        .annotate(
-            calls=Count("id"),
-            first_seen=Min("timestamp"),
-            last_seen=Max("timestamp"),
-            cost_usd=capped_sum("cost_usd", MAX_COST_USD),
-            total_tokens=Sum("total_tokens"),
-            errors=Count("id", filter=~Q(status=Status.SUCCESS)),
-            function=Min("function"),
-        )
+        .annotate(**_activity(), function=Min("function"))
     )
     return list(rows.order_by("first_seen"))
 
