@@ -78,17 +78,25 @@ class LimitedJSONParser(JSONParser):
         except RecursionError:
             # json's C scanner gives up near the interpreter's recursion limit (~1,000 levels).
             raise exceptions.ParseError(f"JSON nested deeper than {depth} levels.") from None
-        # Cheap tests first (byte scans; the depth follows containers only, and only for bodies
-        # with enough brackets); the walk that names the place runs only when one of them hits.
-        deep = (
-            body.count(b"[") + body.count(b"{") > depth and type(data) in _CONTAINERS and _deeper_than(data, depth - 1)
-        )
-        if deep or b"\\u0000" in body or _may_hold_lone_surrogate(body):
-            problem = _first_problem(data, "", depth)
-            if problem is not None:
-                where, what = problem
-                raise exceptions.ParseError(f"{what}: {_printable(where) or 'body'}.")
+        problem = json_problem(data, body)
+        if problem is not None:
+            raise exceptions.ParseError(problem)
         return data
+
+
+def json_problem(data, body: bytes) -> str | None:
+    """The first too-deep nesting, NUL or lone surrogate in `data` (parsed from `body`), worded
+    for a 400, or None. Every JSON body we read passes this, also those decoded outside DRF."""
+    depth = settings.API_MAX_JSON_DEPTH
+    # Cheap tests first (byte scans; the depth follows containers only, and only for bodies
+    # with enough brackets); the walk that names the place runs only when one of them hits.
+    deep = body.count(b"[") + body.count(b"{") > depth and type(data) in _CONTAINERS and _deeper_than(data, depth - 1)
+    if deep or b"\\u0000" in body or _may_hold_lone_surrogate(body):
+        problem = _first_problem(data, "", depth)
+        if problem is not None:
+            where, what = problem
+            return f"{what}: {_printable(where) or 'body'}."
+    return None
 
 
 def _first_problem(value, path: str, levels_left: int) -> tuple[str, str] | None:

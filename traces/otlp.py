@@ -9,6 +9,7 @@ import base64
 import json
 import zlib
 
+from django.conf import settings
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from google.rpc import status_pb2
@@ -16,6 +17,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from monitoring_site.parsers import json_problem
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -62,8 +65,14 @@ def decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Undecodable(f"Body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise Undecodable(f"JSON nested deeper than {settings.API_MAX_JSON_DEPTH} levels.") from None
     if not isinstance(data, dict):
         raise Undecodable("Body must be a JSON object (an OTLP ExportTraceServiceRequest).")
+    # protobuf's JSON parser fails with a SystemError on a lone surrogate in a key: refuse first.
+    problem = json_problem(data, body)
+    if problem is not None:
+        raise Undecodable(problem)
     _hex_ids_to_base64(data)
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=True)
