@@ -164,13 +164,19 @@ def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
     if rollups is None:
         _exact_percentiles(totals, raw, dims)
         return totals
-    for key, histogram in histograms_by(raw, dims).items():
-        totals[key].histogram.merge(histogram)
+    _add_histograms_and_rollups(totals, raw, rollups, dims)
+    return totals
+
+
+def _add_histograms_and_rollups(totals, raw, rollups, dims, histograms: bool = True) -> None:
+    """Merge the raw edges' latency histograms (when wanted) and the rollups into `totals`."""
+    if histograms:
+        for key, histogram in histograms_by(raw, dims).items():
+            totals[key].histogram.merge(histogram)
     if connection.vendor == "postgresql":
         _add_rollups_in_database(totals, rollups, dims)
     else:
         _add_rollups(totals, rollups, dims)
-    return totals
 
 
 def _add_raw(totals: dict, raw, dims: tuple) -> None:
@@ -396,13 +402,7 @@ def _alert_totals_from_rollups(since, until, dims: tuple, narrow: dict, needs) -
     raw, rollups = raw.filter(**narrow), rollups.filter(**narrow)
     totals: dict[tuple, Totals] = defaultdict(Totals)
     _add_raw(totals, raw, dims)
-    if "p95" in needs:
-        for key, histogram in histograms_by(raw, dims).items():
-            totals[key].histogram.merge(histogram)
-    if connection.vendor == "postgresql":
-        _add_rollups_in_database(totals, rollups, dims)
-    else:
-        _add_rollups(totals, rollups, dims)
+    _add_histograms_and_rollups(totals, raw, rollups, dims, histograms="p95" in needs)
     return dict(totals)
 
 

@@ -203,16 +203,7 @@ def _overflow(rule: AlertRule, alert: Alert | None, breaching: int, overflow: in
         reason, from_state, to_state = T.Reason.RESOLVED, "firing", "resolved"
     else:
         return None
-    return AlertTransition.objects.create(
-        alert=alert,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        severity=alert.severity,
-        value=float(breaching),
-        threshold=float(MAX_GROUPS),
-        at=now,
-    )
+    return _record(alert, from_state, to_state, reason, float(breaching), float(MAX_GROUPS), now)
 
 
 def _apply(rule, alert, group: str, reason, nxt: Snapshot, value, now) -> AlertTransition | None:
@@ -224,6 +215,10 @@ def _apply(rule, alert, group: str, reason, nxt: Snapshot, value, now) -> AlertT
     if reason is None:
         return None
     to_state = {T.Reason.RESOLVED: "resolved", T.Reason.CANCELLED: "ok"}.get(reason, nxt.state)
+    return _record(alert, from_state, to_state, reason, value, alert.threshold, now)
+
+
+def _record(alert: Alert, from_state: str, to_state: str, reason, value, threshold, now) -> AlertTransition:
     return AlertTransition.objects.create(
         alert=alert,
         from_state=from_state,
@@ -231,7 +226,7 @@ def _apply(rule, alert, group: str, reason, nxt: Snapshot, value, now) -> AlertT
         reason=reason,
         severity=alert.severity,
         value=value,
-        threshold=alert.threshold,
+        threshold=threshold,
         at=now,
     )
 

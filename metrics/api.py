@@ -8,6 +8,7 @@ from metrics import ingest, stats
 from metrics.serializers import MetricSampleSerializer
 from metrics.windows import parse_window
 from monitoring_site.api import batch_items, ingest_response
+from monitoring_site.lib.gc import gc_paused
 from monitoring_site.replica import replica_reads
 from monitoring_site.schema import ingest_schema, window_parameter
 
@@ -24,7 +25,7 @@ class MetricIngestView(APIView):
     @ingest_schema("MetricSamples", MetricSampleSerializer)
     def post(self, request):
         items = batch_items(request.data, ingest.MAX_BATCH, "sample")
-        with ingest.gc_paused():
+        with gc_paused():
             if isinstance(items, ingest.ValidBatch):
                 rows, errors = items, []
             else:

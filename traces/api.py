@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from metrics.ingest import gc_paused
+from monitoring_site.lib.gc import gc_paused
 from monitoring_site.parsers import PayloadTooLarge
 from monitoring_site.replica import replica_reads
 from traces import otlp, queries
