@@ -1,6 +1,6 @@
 """Chart and table dicts in the shape dashboard.js draws (Chart.js line/bar, HTML tables)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dashboard.ranges import Window
 
@@ -36,8 +36,31 @@ def time_chart(
         "series": data,
         "empty": empty,
         "integer": unit in COUNT_UNITS,
+        "markers": [],  # deploy and other events, filled in by with_markers()
         **extra,
     }
+
+
+def markers(window: Window, events: list[dict]) -> list[dict]:
+    """Events as vertical lines on a time chart's label axis: `x` 0 is the first bucket's start,
+    1 the second's, 2.5 half-way through the third bucket; only events inside the window."""
+    starts = window.bucket_starts()
+    if not starts:
+        return []
+    first, step = starts[0].timestamp(), window.bucket.total_seconds()
+    fmt = "%Y-%m-%d %H:%M" if window.span.days else "%H:%M"
+    return [
+        {
+            "x": round((e["timestamp"].timestamp() - first) / step, 4),
+            "at": e["timestamp"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "time": e["timestamp"].astimezone(UTC).strftime(fmt),
+            "kind": e["kind"],
+            "title": e["title"],
+            "version": e["version"],
+        }
+        for e in events
+        if window.since <= e["timestamp"] < window.until
+    ]
 
 
 def category_chart(

@@ -344,6 +344,16 @@ def deliveries_by_channel(window: Window) -> dict[str, dict[str, int]] | None:
     return result
 
 
+# --- incidents -----------------------------------------------------------------------------------
+
+
+def events(window: Window) -> list[dict]:
+    """Deploy, config and note events in the window (the chart markers); none without incidents."""
+    from dashboard.sources import call
+
+    return call("incidents", "events", window.since, window.until, tenant=window.tenant) or []
+
+
 # --- the dashboard itself ------------------------------------------------------------------------
 
 

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from dashboard import data as queries
+from dashboard.charts import markers
 from dashboard.panels import ai, alerts, feedback, overview, system, usage
 from dashboard.ranges import Window
 from dashboard.sources import cached
 from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
 STAFF_ROLES = (ADMIN, MODERATOR)
+# Who may see deploy/config/note events: those who see incident timelines (which list them).
+EVENT_ROLES = frozenset(STAFF_ROLES)
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,17 @@ class Section:
     def data(self, window: Window, force: bool = False) -> dict:
         key = f"{self.key}:{window.key}:{window.tenant}"
         # A background refresh runs later: it must recompute for its own "now", not this request's.
-        data = cached(key, lambda: self.build(window.ending(timezone.now())), force=force)
+        data = cached(key, lambda: self._build(window.ending(timezone.now())), force=force)
         return {"key": self.key, "title": self.title, "span": self.span, **data}
+
+    def _build(self, window: Window) -> dict:
+        data = self.build(window)
+        time_charts = [chart for chart in data.get("charts", ()) if "markers" in chart]
+        if time_charts and EVENT_ROLES.issuperset(self.roles):
+            shown = markers(window, queries.events(window))
+            for chart in time_charts:
+                chart["markers"] = shown
+        return data
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,12 @@ def mtta_minutes(since: datetime, until: datetime) -> float | None:
     return round(sum(minutes) / len(minutes), 2) if minutes else None
 
 
-def events(since: datetime, until: datetime, limit: int = 200) -> list[dict]:
-    """Deploy/config/note markers for charts: timestamp, kind, title, version."""
-    rows = Event.objects.filter(timestamp__gte=since, timestamp__lt=until).order_by("timestamp")
-    return list(rows.values("timestamp", "kind", "title", "version")[:limit])
+def events(since: datetime, until: datetime, limit: int = 200, tenant: str = "") -> list[dict]:
+    """Deploy/config/note markers for charts: timestamp, kind, title, version; the newest `limit`,
+    oldest first. With a tenant: that tenant's events and those for every tenant (no tenant set).
+    """
+    rows = Event.objects.filter(timestamp__gte=since, timestamp__lt=until)
+    if tenant:
+        rows = rows.filter(tenant__in=["", tenant])
+    newest = rows.order_by("-timestamp", "-id").values("timestamp", "kind", "title", "version")[:limit]
+    return list(reversed(newest))

@@ -1,7 +1,10 @@
 """In chromium: log in through the form, read the overview, switch range and tab, see charts."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from conftest import ARTIFACTS, PASSWORD
 from dashboard.formatting import number
@@ -58,3 +61,37 @@ def test_it_shows_a_moderator_only_feedback_and_alerts(live_server, page, mo):
     page.screenshot(path=ARTIFACTS / "dashboard-moderator.png", full_page=True)
     response = page.goto(f"{live_server.url}/admin/dashboard/ai/")
     assert response.status == 403
+
+
+@needs("ailogs", "AiCall")
+def test_it_draws_a_posted_deploy_on_the_charts_with_its_version_on_hover(live_server, page, alice, api_client):
+    insert_ai_calls(n=40, minutes_ago=50)
+    at = timezone.now() - timedelta(minutes=25)
+    body = {"kind": "deploy", "title": "api 2.14.0", "version": "2.14.0", "timestamp": at.isoformat()}
+    assert api_client("events:write").post("/api/v1/events/", body, format="json").status_code == 201
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/admin/dashboard/ai/?range=1h")
+    canvas = page.locator('canvas[data-chart="ai_time.latency"][data-rendered="true"]')
+    canvas.wait_for()
+    assert page.locator('canvas[data-chart^="ai_time."][data-markers="1"]').count() == 4
+
+    # Hover the line: Chart.js' own scale says where the marker's position falls on the canvas.
+    x, y = canvas.evaluate(
+        """(node) => {
+            const chart = window.Chart.getChart(node);
+            const spec = JSON.parse(document.getElementById("dashboard-data").textContent)
+                .sections.find((s) => s.key === "ai_time").charts.find((c) => c.id === "latency");
+            const { left, right, top, bottom } = chart.chartArea;
+            const px = Math.min(Math.max(chart.scales.x.getPixelForValue(spec.markers[0].x), left), right);
+            return [px, (top + bottom) / 2];
+        }"""
+    )
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(
+        f'canvas[data-chart="ai_time.latency"][data-marker="deploy: api 2.14.0 (2.14.0), {at:%H:%M} UTC"]'
+    )
+    page.locator("#section-ai_time").screenshot(path=ARTIFACTS / "dashboard-deploy-marker.png")
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.wait_for_selector('canvas[data-chart="ai_time.latency"][data-marker=""]')
+    assert page.console_errors == []

@@ -7,6 +7,7 @@
   const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
   const REFRESH_MS = 60000;
   const charts = new Map();
+  const markerStates = new Map(); // canvas -> {markers, hover} read by its eventMarkers plugin
   const dataNode = document.getElementById("dashboard-data");
   if (!dataNode) return;
   const payload = JSON.parse(dataNode.textContent);
@@ -118,19 +119,108 @@
     };
   }
 
+  // Events (deploys, config changes, notes) as dashed vertical lines across a time chart; the one
+  // under the mouse is labelled with its kind, title, version and time. A marker's `x` counts
+  // buckets from the first bucket's start: a bar is centred on its bucket, a line point sits at its
+  // start, and an event in the last (current) bucket of a line chart is drawn at the right edge.
+  const MARKER_COLOURS = { deploy: "#CC79A7", config: "#E69F00", note: "#56B4E9" };
+  const MARKER_HIT_PX = 6;
+
+  function markerText(marker) {
+    const version = marker.version ? ` (${marker.version})` : "";
+    return `${marker.kind}: ${marker.title}${version}, ${marker.time} UTC`;
+  }
+
+  function markerPositions(chart, markers) {
+    const scale = chart.scales.x;
+    if (!scale || chart.options.indexAxis === "y" || !markers.length) return [];
+    const { left, right } = chart.chartArea;
+    const shift = scale.options.offset ? 0.5 : 0;
+    return markers.map((marker) => {
+      const px = scale.getPixelForValue(marker.x - shift);
+      return { marker, px: Math.min(Math.max(px, left), right) };
+    });
+  }
+
+  function drawMarkerLabel(chart, position) {
+    const { ctx, chartArea } = chart;
+    const text = markerText(position.marker);
+    ctx.font = `12px ${window.Chart.defaults.font.family}`;
+    const width = ctx.measureText(text).width + 12;
+    const x = position.px + 6 + width <= chartArea.right ? position.px + 6 : Math.max(chartArea.left, position.px - 6 - width);
+    ctx.setLineDash([]);
+    ctx.fillStyle = getComputedStyle(document.body).getPropertyValue("--body-bg").trim() || "#fff";
+    ctx.strokeStyle = MARKER_COLOURS[position.marker.kind] || textColour();
+    ctx.lineWidth = 1;
+    ctx.fillRect(x, chartArea.top + 2, width, 20);
+    ctx.strokeRect(x, chartArea.top + 2, width, 20);
+    ctx.fillStyle = textColour();
+    ctx.textBaseline = "middle";
+    ctx.fillText(text, x + 6, chartArea.top + 12);
+  }
+
+  function eventMarkers(state) {
+    return {
+      id: "eventMarkers",
+      afterDatasetsDraw(chart) {
+        const { ctx, chartArea } = chart;
+        ctx.save();
+        for (const position of markerPositions(chart, state.markers)) {
+          ctx.strokeStyle = MARKER_COLOURS[position.marker.kind] || textColour();
+          ctx.lineWidth = position.marker === state.hover ? 2.5 : 1.5;
+          ctx.setLineDash([5, 3]);
+          ctx.beginPath();
+          ctx.moveTo(position.px, chartArea.top);
+          ctx.lineTo(position.px, chartArea.bottom);
+          ctx.stroke();
+          if (position.marker === state.hover) drawMarkerLabel(chart, position);
+        }
+        ctx.restore();
+      },
+      afterEvent(chart, args) {
+        const { x, y, type } = args.event;
+        const { left, right, top, bottom } = chart.chartArea;
+        let hit = null;
+        if (type === "mousemove" && x >= left - MARKER_HIT_PX && x <= right + MARKER_HIT_PX && y >= top && y <= bottom) {
+          let best = MARKER_HIT_PX + 1;
+          for (const position of markerPositions(chart, state.markers)) {
+            const distance = Math.abs(position.px - x);
+            if (distance < best) [best, hit] = [distance, position.marker];
+          }
+        }
+        if (hit !== state.hover) {
+          state.hover = hit;
+          chart.canvas.dataset.marker = hit ? markerText(hit) : "";
+          args.changed = true;
+        }
+      },
+      // The marker's label replaces the values tooltip while the mouse is on a marker.
+      beforeTooltipDraw: () => !state.hover,
+    };
+  }
+
   function drawChart(canvas, spec) {
     const empty = !spec || spec.empty || !spec.labels.length;
     canvas.hidden = empty;
     canvas.parentElement.querySelector(".dash-chart-empty").hidden = !empty;
     const existing = charts.get(canvas);
     if (empty) return;
+    canvas.dataset.markers = String((spec.markers || []).length);
     if (existing) {
+      Object.assign(markerStates.get(canvas), { markers: spec.markers || [], hover: null });
       existing.data.labels = spec.labels;
       existing.data.datasets = datasets(spec);
       existing.update("none");
       return;
     }
-    const chart = new window.Chart(canvas, { type: spec.kind, data: { labels: spec.labels, datasets: datasets(spec) }, options: options(spec) });
+    const state = { markers: spec.markers || [], hover: null };
+    const chart = new window.Chart(canvas, {
+      type: spec.kind,
+      data: { labels: spec.labels, datasets: datasets(spec) },
+      options: options(spec),
+      plugins: [eventMarkers(state)],
+    });
+    markerStates.set(canvas, state);
     charts.set(canvas, chart);
     canvas.dataset.rendered = "true";
   }
