@@ -1,6 +1,7 @@
 """Incidents (one story per outage), deploy and config events, and public status pages."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -46,6 +47,16 @@ class Incident(models.Model):
             models.Index(fields=["status", "created_at"]),  # the open incident an alert attaches to
             models.Index(fields=["resolved_at"]),  # MTTR over a time range
         ]
+        constraints = [
+            # One outage, one story: at most one open incident opened by alerts, so two critical
+            # alerts firing at the same moment (two workers) cannot open two; the second one's
+            # insert waits for the first's commit, fails, and attaches (services.attach_alert).
+            models.UniqueConstraint(
+                fields=["opened_by_alert"],
+                condition=models.Q(opened_by_alert=True) & ~models.Q(status="resolved"),
+                name="incidents_one_open_opened_by_alert",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.severity} {self.title}"
@@ -55,6 +66,9 @@ class Incident(models.Model):
 
         return reverse("incident-timeline", args=[self.pk])
 
+    def clean(self) -> None:
+        self.validate_status(self.status)
+
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
@@ -62,6 +76,21 @@ class Incident(models.Model):
     @property
     def shown_title(self) -> str:
         return self.public_title or "Service disruption"
+
+    def validate_status(self, status: str) -> None:
+        """Refuse to reopen an incident opened by alerts while another such incident is open
+        (the constraint above), with a message instead of the database's error."""
+        if not self.opened_by_alert or status == self.Status.RESOLVED:
+            return
+        others = Incident.objects.filter(opened_by_alert=True).exclude(status=self.Status.RESOLVED)
+        other = others.exclude(pk=self.pk).first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "status": f"Incident #{other.pk} ({other.title}), also opened by an alert, is open and new "
+                    "alerts join it: resolve it first, or post there."
+                }
+            )
 
     def set_status(self, status: str, now=None) -> None:
         now = now or timezone.now()

@@ -5,7 +5,7 @@ Admins and Moderators see it; both may post internal or public updates and chang
 
 from django import forms
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
@@ -32,8 +32,12 @@ def timeline(request, pk: int):
             return redirect(incident)
         if form.is_valid():
             data = form.cleaned_data
-            services.add_update(incident, request.user, data["body"], data["public"], data["status"])
-            return redirect(incident)
+            try:
+                services.add_update(incident, request.user, data["body"], data["public"], data["status"])
+            except ValidationError as exc:  # reopening while another incident opened by alerts is open
+                form.add_error("status", exc.message_dict["status"])
+            else:
+                return redirect(incident)
     from django.contrib import admin
 
     context = {
