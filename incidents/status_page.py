@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents.models import Incident, StatusPage
+from monitoring_site.replica import replica_reads
 
 logger = logging.getLogger(__name__)
 DAYS = 90
@@ -81,10 +82,11 @@ def _cached(slug: str) -> dict:
         data = None
     if data is not None:
         return data
-    page = StatusPage.objects.filter(slug=slug).first()
-    if page is None:
-        raise Http404("No status page has this address.")
-    data = page_data(page)
+    with replica_reads():  # public and cached for a minute anyway: a few seconds of lag is fine
+        page = StatusPage.objects.filter(slug=slug).first()
+        if page is None:
+            raise Http404("No status page has this address.")
+        data = page_data(page)
     try:
         cache.set(key, data, settings.STATUS_PAGE_CACHE_SECONDS)
     except Exception as exc:

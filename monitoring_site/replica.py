@@ -1,8 +1,8 @@
 """Read replica: which reads may go to it, and the lag guard that sends them back to the primary.
 
 Reads go to the replica only inside `replica_reads()` (the read-only pages and tasks: dashboard
-panels and warmers, AI and metric stats and lists, CSV exports, reports) and only for the data
-apps below. Sign-in, sessions, API keys and every write stay on the primary, so a user or key
+panels and warmers, AI and metric stats and lists, CSV exports, reports, public status pages) and
+only for the data apps below. Sign-in, sessions, API keys and every write stay on the primary, so a user or key
 just created, or a key just revoked, is seen at once. Without DATABASE_REPLICA_URL nothing changes.
 """
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 PRIMARY = "default"
 REPLICA = "replica"
 # Apps whose tables a read-only page may read a few seconds stale.
-REPLICA_APPS = frozenset({"ailogs", "metrics", "feedback", "alerts", "dashboard", "traces"})
+REPLICA_APPS = frozenset({"ailogs", "metrics", "feedback", "alerts", "dashboard", "traces", "checks", "incidents"})
 
 _in_scope: ContextVar[bool] = ContextVar("replica_reads", default=False)
 

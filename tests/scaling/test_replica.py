@@ -104,6 +104,28 @@ def test_a_trace_is_read_from_the_replica(served):
     assert pg.calls("primary", "select%traces_span%") == primary
 
 
+def test_a_public_status_page_is_read_from_the_replica(served, site_env):
+    url, _, pg = served
+    slug = f"acme-{uuid.uuid4().hex[:8]}"
+    site.manage(
+        site_env[0],
+        "shell",
+        "-c",
+        "from checks.models import Check; from incidents.models import StatusPage, StatusPageComponent; "
+        f"page = StatusPage.objects.create(slug='{slug}', title='Acme'); "
+        "check = Check.objects.create(name='backup', period_seconds=3600, grace_seconds=600); "
+        "StatusPageComponent.objects.create(page=page, public_name='Backups', check_item=check)",
+    )
+    pg.wait_replayed()
+    reads = "select%incidents_statuspage%"
+    primary, replica = pg.calls("primary", reads), pg.calls("replica", reads)
+    response = requests.get(f"{url}/status-page/{slug}.json", timeout=10)
+    assert response.status_code == 200, response.text
+    assert [c["name"] for c in response.json()["components"]] == ["Backups"]
+    assert pg.calls("replica", reads) > replica
+    assert pg.calls("primary", reads) == primary
+
+
 def test_the_dashboard_warmers_and_the_reports_read_from_the_replica(site_env, pg_cluster):
     env, _ = site_env
     pg_cluster.wait_replayed()
