@@ -64,14 +64,14 @@ def machine() -> str:
 class Gunicorn:
     """gunicorn with N sync workers on 127.0.0.1:port, stopped by its own PID."""
 
-    def __init__(self, name: str, port: int, workers: int = 2) -> None:
+    def __init__(self, name: str, port: int, workers: int = 2, **env: str) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         gunicorn = str(Path(PYTHON).parent / "gunicorn")
         self.process = subprocess.Popen(
             [gunicorn, "monitoring_site.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
             cwd=ROOT,
-            env=server_env(name),
+            env=server_env(name) | env,
         )
 
     def __enter__(self) -> "Gunicorn":

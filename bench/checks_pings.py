@@ -6,7 +6,9 @@ thread pool in this process (new connection per request, as curl in a cron job d
 load generator shares the machine's cores with the server: the figure is a floor.
 
 Env: CHECKS_BENCH_SECONDS (default 10 per phase), CHECKS_BENCH_PORT (default 8121),
-CHECKS_BENCH_WORKERS (gunicorn workers, default 4), CHECKS_BENCH_THREADS (default 16).
+CHECKS_BENCH_WORKERS (gunicorn workers, default 4), CHECKS_BENCH_THREADS (default 16),
+CHECKS_BENCH_DB (default checks_bench_pings), CHECKS_BENCH_REDIS_URL (the server's cache, where the
+rate limit counts, as in production; default none: each worker's local memory).
 """
 
 import itertools
@@ -15,12 +17,13 @@ import os
 from bench import _ailogs_common as common
 from bench._common import http_load
 
-DB = "checks_bench_pings"
+DB = os.environ.get("CHECKS_BENCH_DB", "checks_bench_pings")
 SECONDS = float(os.environ.get("CHECKS_BENCH_SECONDS", "10"))
 PORT = int(os.environ.get("CHECKS_BENCH_PORT", "8121"))
 WORKERS = int(os.environ.get("CHECKS_BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("CHECKS_BENCH_THREADS", "16"))
 CHECKS = int(os.environ.get("CHECKS_BENCH_CHECKS", "500"))
+REDIS = os.environ.get("CHECKS_BENCH_REDIS_URL", "")
 LOG = b"pg_dump: dumping contents of table public.orders\n" * 40  # ~2 KB
 
 
@@ -45,7 +48,10 @@ def main() -> None:
         [Check(name=f"job {i}", slug=f"job-{i}", period_seconds=3600) for i in range(CHECKS)]
     )
     codes = [c.code for c in checks]
-    print(f"checks ping endpoint: gunicorn {WORKERS} sync workers, {THREADS} client threads, {CHECKS} checks")
+    print(
+        f"checks ping endpoint: gunicorn {WORKERS} sync workers, {THREADS} client threads, {CHECKS} checks, "
+        f"rate limit in {'Redis' if REDIS else 'local memory'}"
+    )
     print(f"machine: {common.machine()} (shared with other agents)")
     phases = {
         "GET /healthz?live (no DB: the ceiling)": [("GET", "/healthz?live", None)],
@@ -55,7 +61,8 @@ def main() -> None:
             r for c in codes for r in (("GET", f"/ping/{c}/start", None), ("GET", f"/ping/{c}", None))
         ],
     }
-    with common.Gunicorn(DB, PORT, workers=WORKERS):
+    redis = {"REDIS_URL": REDIS} if REDIS else {}
+    with common.Gunicorn(DB, PORT, workers=WORKERS, **redis):
         load(phases["GET /ping/<uuid>"], 2, THREADS)  # warm up the workers
         for label, requests in phases.items():
             result = load(requests, SECONDS, THREADS)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from checks import ping_sql
 from checks.models import MAX_RUN_TIME, Check, Flip, Ping, Status
 
 
@@ -24,38 +25,10 @@ class PingData:
     body_truncated: bool = False
 
 
-# PostgreSQL, the common ping (a success for an up check on a period, no failure-rate option): lock,
-# update and insert in one statement and one round trip; it changes no status, so there is no
-# flip. Anything else (a start, a failure, a cron check, a state change) takes the general path.
-FAST_SUCCESS_SQL = """
-WITH c AS (
-    SELECT id, n_pings, last_start, period_seconds, grace_seconds FROM checks_check
-    WHERE code = %(code)s AND status = 'up' AND schedule = '' AND failure_rate_percent IS NULL
-    FOR UPDATE
-), run AS (
-    SELECT id, n_pings + 1 AS n, period_seconds + grace_seconds AS late_after,
-           CASE WHEN last_start <= %(now)s AND %(now)s - last_start <= %(max_run)s
-                THEN %(now)s - last_start END AS duration
-    FROM c
-), u AS (
-    UPDATE checks_check AS k
-    SET n_pings = run.n, last_ping = %(now)s, last_start = NULL, last_duration = run.duration,
-        consecutive_failures = 0, alert_after = %(now)s + make_interval(secs => run.late_after)
-    FROM run WHERE k.id = run.id
-    RETURNING k.id
-)
-INSERT INTO checks_ping (owner_id, n, created_at, kind, exit_status, method, remote_addr, user_agent,
-                         body, body_truncated, duration)
-SELECT run.id, run.n, %(now)s, 'success', %(exit_status)s::smallint, %(method)s::varchar, %(remote_addr)s::inet,
-       %(user_agent)s::varchar, %(body)s::text, %(body_truncated)s::boolean, run.duration
-FROM run JOIN u ON u.id = run.id
-"""
-
-
 def record_ping(code, data: PingData, now: datetime | None = None) -> bool:
     """Store a ping and move the check's state; False when no check has this code."""
     now = now or timezone.now()
-    if data.kind == Ping.Kind.SUCCESS and connection.vendor == "postgresql" and _fast_success(code, data, now):
+    if ping_sql.record(code, data, now):  # PostgreSQL, no status change: one statement
         return True
     with transaction.atomic():
         check = Check.objects.select_for_update().filter(code=code).first()
@@ -82,24 +55,6 @@ def record_ping(code, data: PingData, now: datetime | None = None) -> bool:
             return True
         _finish_run(check, data, duration, now)
     return True
-
-
-def _fast_success(code, data: PingData, now: datetime) -> bool:
-    """The one-statement path; False when it does not apply (then the general path runs)."""
-    params = {
-        "code": code,
-        "now": now,
-        "max_run": MAX_RUN_TIME,
-        "exit_status": data.exit_status,
-        "method": data.method,
-        "remote_addr": data.remote_addr,
-        "user_agent": data.user_agent[:200],
-        "body": data.body,
-        "body_truncated": data.body_truncated,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(FAST_SUCCESS_SQL, params)
-        return cursor.rowcount == 1
 
 
 def _run_time(check: Check, now: datetime):

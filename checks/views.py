@@ -5,15 +5,18 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 
 from checks.models import PING_BODY_LIMIT, Ping
 from checks.services import PingData, record_ping
 
 logger = logging.getLogger(__name__)
+RATE_WINDOW_SECONDS = 60
 _cache_down_until = 0.0
 
 
@@ -29,17 +32,30 @@ def _rate_limited(code: uuid.UUID) -> bool:
     now = time.time()
     if now < _cache_down_until:
         return False
-    key = f"ping-rl:{code.hex}:{int(now // 60)}"
+    key = f"ping-rl:{code.hex}:{int(now // RATE_WINDOW_SECONDS)}"
     try:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            count = 1 if cache.add(key, 1, 65) else cache.incr(key)
+        count = _count(key)
     except Exception as exc:
         logger.warning("ping rate-limit cache unavailable, failing open: %s", exc)
         _cache_down_until = now + 5
         return False
     return count > settings.CHECKS_PING_RATE_LIMIT_PER_MINUTE
+
+
+def _count(key: str) -> int:
+    """Count a ping in this minute's window and return the count. On Redis one round trip
+    (create with its expiry unless present, then increment, pipelined); the cache's incr/add
+    took one and two more on each check's first ping of a minute."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.client.make_key(key)
+        pipeline = get_redis_connection("default").pipeline(transaction=False)
+        _, count = pipeline.set(full_key, 0, ex=RATE_WINDOW_SECONDS + 5, nx=True).incr(full_key).execute()
+        return count
+    try:
+        return backend.incr(key)
+    except ValueError:
+        return 1 if backend.add(key, 1, RATE_WINDOW_SECONDS + 5) else backend.incr(key)
 
 
 def _body(request: HttpRequest) -> tuple[str, bool]:

@@ -92,15 +92,15 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_connection_error(exception):
-            return None
-        logger.warning("database unavailable: %s", exception)
-        retry_after = str(settings.DB_UNAVAILABLE_RETRY_AFTER)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": "Database unavailable; retry later."}, status=503)
-        else:
-            response = HttpResponse(
-                "Service temporarily unavailable; retry later.", status=503, content_type="text/plain"
-            )
-        response["Retry-After"] = retry_after
-        return response
+        return database_unavailable(request, exception) if is_connection_error(exception) else None
+
+
+def database_unavailable(request, exception: BaseException) -> HttpResponse:
+    """503 with Retry-After, JSON under /api/."""
+    logger.warning("database unavailable: %s", exception)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": "Database unavailable; retry later."}, status=503)
+    else:
+        response = HttpResponse("Service temporarily unavailable; retry later.", status=503, content_type="text/plain")
+    response["Retry-After"] = str(settings.DB_UNAVAILABLE_RETRY_AFTER)
+    return response

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "monitoring_site.middleware.BodySizeLimitMiddleware",
     "monitoring_site.middleware.DatabaseUnavailableMiddleware",
+    # /ping/... is answered here: nothing below this line is of use to a public ping URL.
+    "checks.middleware.PingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

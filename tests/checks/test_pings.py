@@ -104,8 +104,8 @@ def test_a_ping_needs_no_login_or_csrf_token(check):
 
 
 def test_the_one_statement_success_path_stores_what_the_general_path_stores(make_check, monkeypatch):
-    """On PostgreSQL a plain success takes one statement; it must leave the same rows behind."""
-    from checks import services
+    """On PostgreSQL a start and a plain success take one statement; they must leave the same rows."""
+    from checks import ping_sql
     from tests.checks.conftest import MINUTE, T0, ping
 
     def run(check):
@@ -116,7 +116,7 @@ def test_the_one_statement_success_path_stores_what_the_general_path_stores(make
         return check
 
     fast = run(make_check(name="fast"))
-    monkeypatch.setattr(services, "_fast_success", lambda *args: False)
+    monkeypatch.setattr(ping_sql, "record", lambda *args: False)
     general = run(make_check(name="general"))
     fields = ["status", "n_pings", "last_ping", "last_start", "last_duration", "alert_after", "consecutive_failures"]
     assert [getattr(fast, f) for f in fields] == [getattr(general, f) for f in fields]
@@ -127,7 +127,8 @@ def test_the_one_statement_success_path_stores_what_the_general_path_stores(make
     assert fast.last_duration == MINUTE
 
 
-def test_a_plain_success_is_one_statement_on_postgresql(client, make_check):
+def test_a_plain_success_or_a_start_is_one_statement_on_postgresql(client, make_check, settings):
+    """One prepared statement per ping (prepared once per connection); sent whole behind PgBouncer."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -135,6 +136,77 @@ def test_a_plain_success_is_one_statement_on_postgresql(client, make_check):
         pytest.skip("the one-statement path is PostgreSQL's")
     check = make_check()
     client.get(url(check))  # new -> up: the general path
+    for tail in ("", "start"):
+        client.get(url(check, tail))  # prepares each statement on this connection
     with CaptureQueriesContext(connection) as queries:
+        for tail in ("start", "", ""):
+            assert client.get(url(check, tail)).status_code == 200
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["EXECUTE"] * 3
+    settings.DATABASE_POOLER = "pgbouncer"
+    with CaptureQueriesContext(connection) as queries:
+        for tail in ("start", ""):
+            assert client.get(url(check, tail)).status_code == 200
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"] * 2
+    check.refresh_from_db()
+    assert check.n_pings == check.pings.count() == 8
+    assert check.last_duration is not None and check.status == "up"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ping_on_a_connection_the_server_dropped_is_stored_on_a_new_one(client, make_check):
+    """Pings skip Django's SELECT 1 before a request's first statement; a stale connection
+    fails the statement, which runs once more on a fresh connection."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    check = make_check()
+    client.get(url(check))
+    client.get(url(check))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"], port=settings_dict["PORT"], user=settings_dict["USER"],
+        dbname=settings_dict["NAME"], autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    assert client.get(url(check)).status_code == 200
+    check.refresh_from_db()
+    assert check.n_pings == check.pings.count() == 3
+
+
+def test_a_ping_keeps_the_security_headers_and_request_metrics_and_sets_no_cookie(client, check):
+    """Pings skip sessions, auth, CSRF and messages (checks.middleware), not these."""
+    from metrics.recorder import recorder
+
+    recorder.drain()
+    response = client.post(url(check), data=b"log", content_type="text/plain", HTTP_X_REQUEST_ID="cron-42")
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Request-ID"] == "cron-42"
+    assert response["Cache-Control"] == "no-store"
+    assert not response.cookies and "Vary" not in response
+    assert {key[1:3] for key in recorder.drain()} == {("/ping/<str:code>", "POST")}
+
+
+def test_pings_are_stored_while_the_rate_limit_cache_is_down(client, check, settings, monkeypatch):
+    from checks import views
+
+    monkeypatch.setattr(views, "_cache_down_until", 0.0)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:56199/0",  # nothing listens there
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    for _ in range(2):  # the second does not even try the cache for a few seconds
         assert client.get(url(check)).status_code == 200
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
+    check.refresh_from_db()
+    assert check.n_pings == 2
