@@ -135,8 +135,11 @@ def _claim_array_sql(model, key_field: str, key_model) -> str:
     keys = connection.ops.quote_name(key_model._meta.db_table)
     key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
     key_type = key_model._meta.get_field(key_field).db_type(connection)
+    # OFFSET 0 keeps NOT EXISTS a per-key index probe (the planner may not turn it into a join).
+    # As a join, the planner hashed every stored key for each batch whenever the day's partition
+    # had no fresh statistics (autovacuum off or behind): 315 ms per batch over 1M keys.
     earlier = (
-        f"WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.key) "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.key OFFSET 0) "  # noqa: S608
         if getattr(key_model, "across_partitions", False)
         else ""
     )
@@ -159,9 +162,10 @@ def _claim_keys_sql(table: str, quoted: str, stage: str, key_column: str, key_mo
     keys = connection.ops.quote_name(key_model._meta.db_table)
     rows = f"WITH s AS (SELECT * FROM {stage}), " if inline else "WITH "  # noqa: S608
     # ON CONFLICT sees only today's partition of a day-partitioned key table; earlier days are
-    # searched here (a concurrent copy is still caught by today's unique index).
+    # searched here (a concurrent copy is still caught by today's unique index); OFFSET 0 as in
+    # _claim_array_sql.
     earlier = (
-        f"AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.{key_column}) "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE k.{key_column} = s.{key_column} OFFSET 0) "  # noqa: S608
         if getattr(key_model, "across_partitions", False)
         else ""
     )
