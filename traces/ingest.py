@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from ailogs.ingest import ingest as ingest_ai_calls
@@ -93,9 +94,12 @@ def store(request) -> Result:
                         events.append(genai.event(row, _event_id(row)))
                         owners.append(len(rows) - 1)
                 index += 1
-    refused = _store_ai_calls(events, owners, rows, result)
-    kept = [row for i, row in enumerate(rows) if i not in refused]
-    insert_new_rows(Span, kept, key_field="key", key_model=SpanKey)
+    # One transaction, so one commit (one WAL flush) per export, and never AI calls without
+    # their spans; an exporter's retry finds both claimed.
+    with transaction.atomic():
+        refused = _store_ai_calls(events, owners, rows, result)
+        kept = [row for i, row in enumerate(rows) if i not in refused]
+        insert_new_rows(Span, kept, key_field="key", key_model=SpanKey)
     result.accepted = len(kept)
     return result
 
