@@ -50,13 +50,7 @@ def seed_once() -> int:
     from metrics import partitions
 
     partitions.ensure_partitions(timezone.now().date(), days_back=32, days_ahead=2)
-    with connection.cursor() as cursor:  # the planner's estimate: counting 10M rows takes longer
-        cursor.execute(
-            "SELECT COALESCE(sum(GREATEST(c.reltuples, 0)), 0)::bigint FROM pg_inherits i "
-            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-            "WHERE p.relname = 'metrics_metricsample'"
-        )
-        have = cursor.fetchone()[0]
+    have = common.estimated_rows("metrics_metricsample")
     if have >= 0.95 * ROWS:
         return have
     with connection.cursor() as cursor:
@@ -137,13 +131,8 @@ def raw_copy_rate(bodies: Bodies, batches: int, connections: int = 2) -> float:
                         )
                 conn.commit()
 
-    clients = [threading.Thread(target=copy_batches, args=(rows[i::connections],)) for i in range(connections)]
-    started = time.perf_counter()
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    return batches * BATCH / (time.perf_counter() - started)
+    shares = [rows[i::connections] for i in range(connections)]
+    return batches * BATCH / common.seconds_in_threads(copy_batches, shares)
 
 
 def rounds(key: str, bodies: Bodies, label: str) -> float:
