@@ -217,3 +217,13 @@ def test_non_finite_attribute_values_are_stored_as_null_not_a_500(api_client, sp
     stored = Span.objects.order_by("name").first()
     assert Span.objects.count() == spans
     assert stored.attributes == {"score": None, "ratio": None, "floor": None, "ok": 1.5}
+
+
+def test_unknown_kind_and_status_numbers_are_stored_as_unspecified_not_a_500(api_client):
+    """Protobuf enums are open: an exporter may send any int32 as kind or status code."""
+    odd = span("odd")
+    odd.kind, odd.status.code = 32768, 70000
+    response = post(api_client("traces:write"), export(odd))
+    assert response.status_code == 200, response.content
+    stored = Span.objects.get()
+    assert (stored.kind, stored.status_code) == (0, 0)
