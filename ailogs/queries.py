@@ -1,9 +1,11 @@
 """Read functions over AI calls for the API, the dashboard and alerts (the cross-app contract).
 
 Short windows (<= AILOGS_EXACT_WINDOW_HOURS) are answered exactly from raw rows with
-percentile_cont. Longer ones merge hourly rollups for whole hours already rolled up and add raw
-rows for the partial hours at both ends, so a 24 h window over millions of calls reads a few
-thousand rollup rows instead (percentiles then within 1 % of the exact value).
+percentile_cont. Longer ones merge rollups for what is already rolled up (day rows for whole UTC
+days, hour rows for the whole hours around them) and add raw rows for the partial hours at both
+ends, so a 30-day window over millions of calls reads ~30 rows per group instead (percentiles
+then within 1 % of the exact value). Distinct counts over windows holding whole days come from
+the days' HyperLogLog sketches (ailogs.sketches, approximate: 1.6 % standard error).
 """
 
 import math
@@ -14,14 +16,19 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, IntegerField, Max, Min, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncHour
+from django.db.models.functions import Cast, TruncDate, TruncHour
 
+from ailogs import sketches
 from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, Status, capped_sum
 from ailogs.rollup import (
+    DAY,
+    HOUR,
     SUMS,
     add_to_bucket,
+    ceil_day,
     ceil_hour,
     duration_bucket,
+    floor_day,
     floor_hour,
     histograms_by,
     raw_sums,
@@ -150,8 +157,18 @@ def sources(since: datetime, until: datetime, dims: tuple = (), filters: dict | 
     if rolled is None:
         return raw, None
     grain = grain_for(dims, filters)
-    rollups = AiCallHourly.objects.filter(grain=grain, hour__gte=rolled[0], hour__lt=rolled[1])
+    rollups = AiCallHourly.objects.filter(_periods(*rolled, hourly="hour" in dims), grain=grain)
     return raw, filtered(rollups, filters).order_by()
+
+
+def _periods(start: datetime, end: datetime, hourly: bool) -> Q:
+    """Rollup rows covering the whole hours [start, end) once: day rows for the whole UTC days
+    inside, hour rows for the rest (only hour rows when the caller groups by hour)."""
+    first, last = ceil_day(start), floor_day(end)
+    if hourly or first >= last:
+        return Q(period=HOUR, hour__gte=start, hour__lt=end)
+    edges = Q(hour__gte=start, hour__lt=first) | Q(hour__gte=last, hour__lt=end)
+    return Q(period=DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
 
 
 def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None) -> dict[tuple, Totals]:
@@ -256,10 +273,35 @@ def window_stats(since: datetime, until: datetime, filters: dict | None = None) 
     return collect(since, until, (), filters).get((), Totals()).as_dict()
 
 
-def active_sessions(since: datetime, until: datetime) -> int:
-    """Distinct non-empty session ids seen in the window."""
+def active_sessions(since: datetime, until: datetime, tenant: str | None = None) -> int:
+    """Distinct non-empty session ids seen in the window (of one tenant when given): exact, or
+    approximate (distinct_is_approximate) when the window holds whole rolled-up days."""
+    approximate = sketches.distinct(since, until, ("sessions",), tenant)
+    if approximate is not None:
+        return approximate[0]["sessions"]
     qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(session_id="")
+    if tenant is not None:
+        qs = qs.filter(tenant=tenant)
     return qs.order_by().values("session_id").distinct().count()
+
+
+def distinct_is_approximate(since: datetime, until: datetime) -> bool:
+    """Whether distinct counts over this window (sessions, users, repeated inputs) come from
+    HyperLogLog sketches: within 1.6 % (one standard error) instead of exact."""
+    return sketches.whole_days(since, until) is not None
+
+
+def distinct_per_day(since: datetime, until: datetime, kind: str) -> tuple[dict, bool]:
+    """({UTC date: distinct non-empty values of `kind` (users, sessions)}, approximate): whole
+    sketched days from their sketches, the partial days at the ends exact from raw rows."""
+    field = sketches.KINDS[kind]
+    days = sketches.whole_days(since, until)
+    ranges = [(since, until)] if days is None else [(since, days[0]), (days[1], until)]
+    result = {day.date(): counts[kind] for day, counts in sketches.per_day(since, until, (kind,)).items()}
+    raw = _raw(ranges, None).exclude(**{field: ""})
+    rows = raw.annotate(day=TruncDate("timestamp")).values("day").annotate(n=Count(field, distinct=True))
+    result.update({row["day"]: row["n"] for row in rows})
+    return dict(sorted(result.items())), days is not None
 
 
 # --- for the API and the dashboard ---------------------------------------------------------------
@@ -335,13 +377,28 @@ def top_errors(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
     return list(rows)
 
 
-def repeated_input_share(since: datetime, until: datetime) -> dict:
-    """How many calls repeat an input already seen in the window (a cache would have served them)."""
-    qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(input_hash="").order_by()
-    hashed = qs.count()
-    distinct = qs.values("input_hash").distinct().count()
+def repeated_input_share(since: datetime, until: datetime, tenant: str | None = None) -> dict:
+    """How many calls repeat an input already seen in the window (a cache would have served them).
+
+    Over windows holding whole rolled-up days the distinct inputs are estimated ("approximate":
+    True, 1.6 % standard error on the distinct count; `hashed` stays exact)."""
+    approximate = sketches.distinct(since, until, ("inputs",), tenant)
+    if approximate is not None:
+        counts, hashed, _ = approximate
+        distinct = min(counts["inputs"], hashed)
+    else:
+        qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(input_hash="").order_by()
+        if tenant is not None:
+            qs = qs.filter(tenant=tenant)
+        hashed = qs.count()
+        distinct = qs.values("input_hash").distinct().count()
     repeated = hashed - distinct
-    return {"hashed": hashed, "repeated": repeated, "share": round(100.0 * repeated / hashed, 4) if hashed else 0.0}
+    return {
+        "hashed": hashed,
+        "repeated": repeated,
+        "share": round(100.0 * repeated / hashed, 4) if hashed else 0.0,
+        "approximate": approximate is not None,
+    }
 
 
 # --- for alert evaluation: many rules, one query -------------------------------------------------
