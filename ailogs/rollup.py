@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
@@ -70,15 +70,19 @@ def rebuild_hours(hours) -> None:
 
 def rebuild(hours: list[datetime], ended_by: datetime) -> list[datetime]:
     """Rebuild these hours, then the days they are in that ended by `ended_by`, and the ended days
-    still missing their day rows; return the days rebuilt."""
+    still missing their day rows; return the days rebuilt. A whole ended day among the hours (a
+    backfill) gets its hour and day rows from one read of its raw rows."""
     _tune_session()
+    done = set()
     for start, end in runs(hours, HOURS_PER_STATEMENT):
-        rebuild_hour_range(start, end)
-    days = {floor_day(h) for h in hours} | missing_days()
+        whole_day = start == floor_day(start) and end - start == timedelta(days=1) and end <= ended_by
+        rebuild_hour_range(start, end, with_day=whole_day)
+        done |= {start} if whole_day else set()
+    days = ({floor_day(h) for h in hours} | missing_days()) - done
     days = sorted(d for d in days if d + timedelta(days=1) <= ended_by)
     for start, end in runs(days, 31, timedelta(days=1)):
         rebuild_day_range(start, end)
-    return days
+    return sorted(done | set(days))
 
 
 def _tune_session() -> None:
@@ -88,10 +92,12 @@ def _tune_session() -> None:
 
 
 def runs(starts: list[datetime], most: int, step: timedelta = timedelta(hours=1)) -> list[tuple[datetime, datetime]]:
-    """Sorted bucket starts as contiguous [start, end) ranges of at most `most` buckets."""
+    """Sorted bucket starts as contiguous [start, end) ranges of at most `most` buckets, never
+    across 00:00 UTC."""
     ranges: list[tuple[datetime, datetime]] = []
     for start in sorted(starts):
-        if ranges and ranges[-1][1] == start and (start - ranges[-1][0]) < step * most:
+        joins = ranges and ranges[-1][1] == start and (start - ranges[-1][0]) < step * most
+        if joins and (step >= timedelta(days=1) or start != floor_day(start)):
             ranges[-1] = (ranges[-1][0], start + step)
         else:
             ranges.append((start, start + step))
@@ -102,6 +108,13 @@ def touched_hours(after_id: int, up_to_id: int) -> list[datetime]:
     # Never rebuild an hour the retention purge may have cut into: its rollup would shrink, and
     # the Prometheus counters summed from rollups would go down.
     cutoff = ceil_hour(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
+    oldest = AiCall.objects.aggregate(first=Min("id"))["first"]
+    if oldest is not None and after_id < oldest:  # a backfill: every hour from the first call to the last
+        span = AiCall.objects.filter(timestamp__gte=cutoff).aggregate(lo=Min("timestamp"), hi=Max("timestamp"))
+        if span["lo"] is None:
+            return []
+        first, hours = floor_hour(span["lo"]), int((span["hi"] - floor_hour(span["lo"])) / timedelta(hours=1))
+        return [first + timedelta(hours=i) for i in range(hours + 1)]
     rows = (
         AiCall.objects.filter(id__gt=after_id, id__lte=up_to_id, timestamp__gte=cutoff)
         .annotate(h=TruncHour("timestamp"))
@@ -133,18 +146,25 @@ def raw_sums() -> dict:
     }
 
 
-def rebuild_hour_range(start: datetime, end: datetime) -> None:
-    """Replace the hour rows (and the sketches) of [start, end) with what the raw rows give."""
+def rebuild_hour_range(start: datetime, end: datetime, with_day: bool = False) -> None:
+    """Replace the hour rows of [start, end) with what the raw rows give (and, `with_day`, the
+    day rows and sketches of the whole UTC day [start, end))."""
     with transaction.atomic():  # readers see the old hours or the new ones, never a gap
         AiCallHourly.objects.filter(period=HOUR, hour__gte=start, hour__lt=end).delete()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(_INSERT_GRAINS.format(source=_FROM_RAW), _params(HOUR, start, end))
-        else:
+        if connection.vendor != "postgresql":
             hour = start
             while hour < end:
                 AiCallHourly.objects.bulk_create(_hour_rows(hour), batch_size=1000)
                 hour += timedelta(hours=1)
+            if with_day:
+                rebuild_day_range(start, end)
+            return
+        if with_day:
+            AiCallHourly.objects.filter(period=DAY, hour=start).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(HOURS_AND_DAY_SQL if with_day else HOURS_SQL, _params(start, end))
+        if with_day:
+            sketches.rebuild_days(start, end)
 
 
 def rebuild_day_range(start: datetime, end: datetime) -> None:
@@ -153,15 +173,14 @@ def rebuild_day_range(start: datetime, end: datetime) -> None:
         AiCallHourly.objects.filter(period=DAY, hour__gte=start, hour__lt=end).delete()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_INSERT_GRAINS.format(source=_FROM_HOURS), _params(DAY, start, end))
+                cursor.execute(DAYS_FROM_HOURS_SQL, _params(start, end))
         else:
             AiCallHourly.objects.bulk_create(_day_rows(start, end), batch_size=1000)
         sketches.rebuild_days(start, end)
 
 
-def _params(period: str, start: datetime, end: datetime) -> dict:
+def _params(start: datetime, end: datetime) -> dict:
     return {
-        "period": period,
         "start": start,
         "end": end,
         "min": _MIN_MAGNITUDE,
@@ -172,56 +191,84 @@ def _params(period: str, start: datetime, end: datetime) -> dict:
 
 
 # PostgreSQL: one row per bucket start x full key x histogram bucket (`b`, NULL for zeros), with
-# the calls (c), the calls in the bucket (n) and the sums; every grain from it by GROUPING SETS
-# (GROUPING() names the grain), then one rollup row per grain key with its histogram as jsonb.
+# the calls (c), the calls in the bucket (n) and the sums (floats and ints: numeric sums were half
+# the time); every grain from it by GROUPING SETS (GROUPING() names the grain), then one rollup
+# row per grain key with its histogram as jsonb.
 _FROM_RAW = """
     SELECT date_trunc('hour', "timestamp") AS t, model, function, provider, tenant, status,
         CASE WHEN duration_ms < %(min)s THEN NULL ELSE ceil(ln(duration_ms) / %(log_gamma)s)::int END AS b,
-        count(*) AS c, count(*) AS n, sum(prompt_tokens) AS pt, sum(completion_tokens) AS ct,
-        sum(total_tokens) AS tt, sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)) AS cost,
-        count(*) FILTER (WHERE cost_source = 'unpriced') AS unpriced,
+        count(*)::int AS c, count(*)::int AS n, sum(prompt_tokens)::float8 AS pt,
+        sum(completion_tokens)::float8 AS ct, sum(total_tokens)::float8 AS tt,
+        sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)) AS cost,
+        (count(*) FILTER (WHERE cost_source = 'unpriced'))::int AS unpriced,
         sum(LEAST(COALESCE(duration_ms, 0.0), %(max_duration)s)) AS dur
     FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s
     GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
-# A day from its full-grain hour rows: their sums ride on the zeros' row (b NULL), each
-# histogram bucket is a row of its own.
+# The same per day, from those hourly rows.
+_DAYS_OF = """
+    SELECT date_trunc('day', t, 'UTC') AS t, model, function, provider, tenant, status, b, sum(c) AS c,
+        sum(n) AS n, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost, sum(unpriced) AS unpriced,
+        sum(dur) AS dur
+    FROM {src} GROUP BY 1, 2, 3, 4, 5, 6, 7
+"""
+# A day from its full-grain hour rows (when its raw rows are not read anyway): their sums ride on
+# the zeros' row (b NULL), each histogram bucket is a row of its own.
 _FROM_HOURS = """
     SELECT date_trunc('day', hour, 'UTC') AS t, model, function, provider, tenant, status, NULL::int AS b,
-        count AS c, COALESCE((histogram ->> 'z')::bigint, 0) AS n, prompt_tokens AS pt,
-        completion_tokens AS ct, total_tokens AS tt, cost_usd AS cost, unpriced, duration_sum AS dur
+        count AS c, COALESCE((histogram ->> 'z')::bigint, 0) AS n, prompt_tokens::float8 AS pt,
+        completion_tokens::float8 AS ct, total_tokens::float8 AS tt, cost_usd AS cost, unpriced, duration_sum AS dur
     FROM ailogs_aicallhourly
     WHERE period = 'hour' AND grain = 'full' AND hour >= %(start)s AND hour < %(end)s
     UNION ALL
     SELECT date_trunc('day', hour, 'UTC'), model, function, provider, tenant, status, e.key::int,
-        0, e.value::bigint, 0, 0, 0, 0, 0, 0
+        0, e.value::bigint, 0.0, 0.0, 0.0, 0.0, 0, 0.0
     FROM ailogs_aicallhourly CROSS JOIN LATERAL jsonb_each_text(histogram -> 'p') AS e
     WHERE period = 'hour' AND grain = 'full' AND hour >= %(start)s AND hour < %(end)s
 """
-_INSERT_GRAINS = """
+_SUMS = "sum(c) AS c, sum(n) AS n, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost, sum(unpriced) AS unpriced, sum(dur) AS dur"
+_COARSE = (
+    "(t, status, b, model), (t, status, b, function), (t, status, b, provider), (t, status, b, tenant), (t, status, b)"
+)
+_INSERT = """
 INSERT INTO ailogs_aicallhourly (period, hour, grain, model, function, provider, tenant, status, count,
     prompt_tokens, completion_tokens, total_tokens, cost_usd, unpriced, duration_sum, histogram)
-WITH src AS ({source}),
-per_bucket AS (
-    SELECT t, GROUPING(model, function, provider, tenant) AS g, model, function, provider, tenant, status, b,
-        sum(c) AS c, sum(n) AS n, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost,
-        sum(unpriced) AS unpriced, sum(dur) AS dur
-    FROM src
-    GROUP BY GROUPING SETS ((t, status, b, model, function, provider, tenant), (t, status, b, model),
-        (t, status, b, function), (t, status, b, provider), (t, status, b, tenant), (t, status, b))
-)
-SELECT %(period)s, t,
+SELECT '{period}', t,
     CASE g WHEN 0 THEN 'full' WHEN 7 THEN 'model' WHEN 11 THEN 'function' WHEN 13 THEN 'provider'
         WHEN 14 THEN 'tenant' ELSE 'all' END,
     COALESCE(model, ''), COALESCE(function, ''), COALESCE(provider, ''), COALESCE(tenant, ''), status,
-    sum(c), sum(pt), sum(ct), sum(tt), sum(cost), sum(unpriced), sum(dur),
+    sum(c), sum(pt)::bigint, sum(ct)::bigint, sum(tt)::bigint, sum(cost), sum(unpriced), sum(dur),
     jsonb_build_object(
         'p', COALESCE(jsonb_object_agg(b::text, n) FILTER (WHERE b IS NOT NULL AND n > 0), '{{}}'::jsonb),
         'n', '{{}}'::jsonb,
         'z', COALESCE(sum(n) FILTER (WHERE b IS NULL), 0))
-FROM per_bucket
+FROM ({per_bucket}) AS per_bucket
 GROUP BY t, g, model, function, provider, tenant, status
 """
+# `src` already has one row per full key and bucket: the full grain is its rows as they are.
+_GRAINS_OF_GROUPED = (
+    "SELECT t, 0 AS g, model, function, provider, tenant, status, b, c, n, pt, ct, tt, cost, unpriced, dur FROM {src} "  # noqa: S608 (constants)
+    "UNION ALL SELECT t, GROUPING(model, function, provider, tenant), model, function, provider, tenant, status, b, "
+    f"{_SUMS} FROM {{src}} GROUP BY GROUPING SETS ({_COARSE})"
+)
+_GRAINS_OF_ROWS = (
+    "SELECT t, GROUPING(model, function, provider, tenant) AS g, model, function, provider, tenant, status, b, "  # noqa: S608 (constants)
+    f"{_SUMS} FROM {{src}} GROUP BY GROUPING SETS ((t, status, b, model, function, provider, tenant), {_COARSE})"
+)
+
+
+def _insert(period: str, src: str, grouped: bool = True) -> str:
+    per_bucket = (_GRAINS_OF_GROUPED if grouped else _GRAINS_OF_ROWS).format(src=src)
+    return _INSERT.format(period=period, per_bucket=per_bucket)
+
+
+HOURS_SQL = f"WITH calls AS MATERIALIZED ({_FROM_RAW}) {_insert(HOUR, 'calls')}"
+# A whole ended day read from raw rows once: its hour rows, and its day rows from the same groups.
+HOURS_AND_DAY_SQL = (
+    f"WITH calls AS MATERIALIZED ({_FROM_RAW}), hours AS ({_insert(HOUR, 'calls')}), "
+    f"days AS MATERIALIZED ({_DAYS_OF.format(src='calls')}) {_insert(DAY, 'days')}"
+)
+DAYS_FROM_HOURS_SQL = f"WITH rows AS ({_FROM_HOURS}) {_insert(DAY, 'rows', grouped=False)}"
 
 
 def _hour_rows(hour: datetime) -> list[AiCallHourly]:

@@ -263,7 +263,7 @@ def backfill() -> None:
         cursor.execute("ANALYZE ailogs_aicallhourly")
 
 
-ROLLUP_TABLES: tuple[str, ...] = ()  # rollup tables beside ailogs_aicallhourly, emptied before a backfill
+ROLLUP_TABLES = ("ailogs_aicallsketch",)  # beside ailogs_aicallhourly, emptied before a backfill
 
 
 def main() -> None:
