@@ -10,7 +10,7 @@ the days' HyperLogLog sketches (ailogs.sketches, approximate: 1.6 % standard err
 
 import math
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections
@@ -171,15 +171,22 @@ def _periods(start: datetime, end: datetime, hourly: bool) -> Q:
     return Q(period=DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
 
 
-def collect(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None) -> dict[tuple, Totals]:
-    """Totals per value of `dims` (a tuple of GROUPS names, optionally starting with "hour")."""
+def collect(
+    since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None, exact: bool = True
+) -> dict[tuple, Totals]:
+    """Totals per value of `dims` (a tuple of GROUPS names, optionally starting with "hour").
+    Without `exact`, raw-only windows get histograms (mergeable) instead of exact percentiles."""
     raw, rollups = sources(since, until, dims, filters)
     totals: dict[tuple, Totals] = defaultdict(Totals)
     if "hour" in dims:
         raw = raw.annotate(hour=TruncHour("timestamp"))
     _add_raw(totals, raw, dims)
     if rollups is None:
-        _exact_percentiles(totals, raw, dims)
+        if exact:
+            _exact_percentiles(totals, raw, dims)
+        else:
+            for key, histogram in histograms_by(raw, dims).items():
+                totals[key].histogram = histogram
         return totals
     _add_histograms_and_rollups(totals, raw, rollups, dims)
     return totals
@@ -344,6 +351,19 @@ def hourly_series(
             point["group"] = key[1]
         points.append(point)
     return points
+
+
+def series(since: datetime, until: datetime, step: timedelta, filters: dict | None = None) -> list[dict]:
+    """One point per `step` (a whole number of hours; buckets start at multiples of it since the
+    epoch, like the dashboard's chart buckets): the stats shape plus "hour", the bucket's start.
+
+    A 30-day chart has 6-hour buckets: reading one hour per bucket showed a sixth of the calls."""
+    buckets: dict[datetime, Totals] = {}
+    seconds = step.total_seconds()
+    for (hour,), group in collect(since, until, ("hour",), filters, exact=step <= timedelta(hours=1)).items():
+        start = datetime.fromtimestamp(hour.timestamp() // seconds * seconds, tz=UTC)
+        buckets[start] = buckets[start].merge(group) if start in buckets else group
+    return [{"hour": start, **group.as_dict()} for start, group in sorted(buckets.items())]
 
 
 def success_rate_by_function(since: datetime, until: datetime, filters: dict | None = None) -> dict[str, float]:
@@ -516,13 +536,20 @@ def sessions(
 ):
     """One row per session id over the window: traces, calls, first / last seen, cost, errors.
 
-    `filters` may hold tenant, user_id and session_id (exact matches)."""
+    `filters` may hold tenant, user_id and session_id (exact matches). Two steps: the sessions
+    are ranked with hashable aggregates only, then their distinct traces are counted for the
+    `limit` kept (COUNT(DISTINCT) over every session sorted all 5M calls of 30 days: 6-10 s)."""
     qs = AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until).exclude(session_id="")
     qs = qs.filter(**{name: value for name, value in (filters or {}).items() if value})
-    rows = qs.values("session_id").annotate(
-        traces=Count("trace_id", distinct=True), **_activity(), tenant=Max("tenant"), user_id=Max("user_id")
+    rows = qs.values("session_id").annotate(**_activity(), tenant=Max("tenant"), user_id=Max("user_id"))
+    rows = list(rows.order_by(order, "session_id")[:limit])
+    traces = dict(
+        qs.filter(session_id__in=[r["session_id"] for r in rows])
+        .values("session_id")
+        .annotate(traces=Count("trace_id", distinct=True))
+        .values_list("session_id", "traces")
     )
-    return list(rows.order_by(order, "session_id")[:limit])
+    return [{"session_id": r["session_id"], "traces": traces.get(r["session_id"], 0), **r} for r in rows]
 
 
 def session_traces(session_id: str) -> list[dict]:

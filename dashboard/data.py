@@ -64,9 +64,10 @@ def ai_series(window: Window) -> dict[datetime, dict] | None:
     if calls is None:
         return None
     if window.span > RAW_LIMIT:
-        from ailogs.queries import hourly_series
+        from ailogs.queries import series
 
-        return {p["hour"]: _point(p) for p in hourly_series(window.since, window.until, filters=window.ai_filters())}
+        points = series(window.since, window.until, window.bucket, filters=window.ai_filters())
+        return {p["hour"]: _point(p) for p in points}
     return _raw_ai_series(calls, window)
 
 
