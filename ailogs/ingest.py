@@ -150,9 +150,22 @@ def _metadata(value) -> dict:
         return {}
     if not isinstance(value, dict):
         raise Invalid(f'Expected a dictionary of items but got type "{type(value).__name__}".')
-    if len(json.dumps(value, separators=(",", ":"))) > METADATA_MAX_BYTES:
+    if _json_bytes(value) > METADATA_MAX_BYTES:
         raise Invalid(f"Metadata must be at most {METADATA_MAX_BYTES} bytes of JSON.")
     return value
+
+
+_JSON = msgspec.json.Encoder()
+
+
+def _json_bytes(value) -> int:
+    """Size of value as compact UTF-8 JSON (as jsonb receives it); msgspec writes it 4x faster
+    than json.dumps. A lone surrogate cannot be UTF-8: sized escaped, then refused by name
+    (_check_encodable)."""
+    try:
+        return len(_JSON.encode(value))
+    except UnicodeEncodeError:
+        return len(json.dumps(value, separators=(",", ":")))
 
 
 def _input_hash(item: dict) -> str:
@@ -236,13 +249,13 @@ def validate(item, context: Context) -> tuple[dict | None, dict]:
     cost = get("cost_usd")
     row["cost_usd"] = None if cost is None else _field(errors, "cost_usd", _number, cost, MAX_COST_USD)
     if not errors:
-        _check_encodable(row, item, errors)
+        _check_encodable(row, errors)
     if errors:
         return None, errors
     return _finish(row, item, context.book), {}
 
 
-def _check_encodable(row: dict, item: dict, errors: dict) -> None:
+def _check_encodable(row: dict, errors: dict) -> None:
     """Name each text field holding a lone surrogate ("\\ud800" is valid JSON, not valid UTF-8):
     PostgreSQL could not store it, and the whole batch would fail at COPY."""
     values = [(name, value) for name, value in row.items() if type(value) is str and not value.isascii()]
@@ -332,6 +345,28 @@ def decode_valid(body: bytes) -> ValidBatch | None:
     return rows
 
 
+def convert_valid(items: list) -> ValidBatch | None:
+    """decode_valid for events already decoded (OTLP spans, the demo): the rows when every event
+    is valid, else None. Python strings, unlike JSON text, can hold a lone surrogate, so each row
+    is also checked for what PostgreSQL could not store."""
+    try:
+        events = msgspec.convert(items, list[_Event])
+    except msgspec.ValidationError:
+        return None
+    context = Context()
+    rows = ValidBatch()
+    for event in events:
+        row = _fast_row(event, context)
+        if row is None:
+            return None
+        unstorable: dict = {}
+        _check_encodable(row, unstorable)
+        if unstorable:
+            return None
+        rows.append(row)
+    return rows
+
+
 def _fast_row(event: _Event, context: Context) -> dict | None:
     """The row `validate` would build from this event, or None when a check outside the types fails."""
     # The parser refuses bodies nested deeper than API_MAX_JSON_DEPTH; only these two fields can
@@ -397,6 +432,9 @@ def ingest(items: list, api_key: str = "") -> dict:
 
     `api_key` is the name of the key that sent it (per-key cost alerts and budgets).
     """
+    valid = convert_valid(items)
+    if valid is not None:
+        return store_valid(valid, api_key)
     context = Context()
     rows, errors = [], []
     for index, item in enumerate(items):

@@ -562,7 +562,10 @@ def session_traces(session_id: str) -> list[dict]:
     return list(rows.order_by("first_seen"))
 
 
-def session_trace_ids(session_ids: list[str]) -> list[tuple[str, str]]:
-    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id."""
+def session_trace_ids(session_ids: list[str], since: datetime | None = None, until: datetime | None = None) -> set:
+    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id,
+    of calls in [since, until) when given."""
     rows = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
-    return list(rows.values_list("session_id", "trace_id").distinct())
+    if since is not None:
+        rows = rows.filter(timestamp__gte=since, timestamp__lt=until)
+    return set(rows.values_list("session_id", "trace_id").distinct())

@@ -98,13 +98,8 @@ def raw_copy_rate_of(db: str, make_body, batches: int, connections: int = 1) -> 
                         )
                 conn.commit()
 
-    clients = [threading.Thread(target=copy_batches, args=(rows[i::connections],)) for i in range(connections)]
-    started = time.perf_counter()
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    return batches * BATCH / (time.perf_counter() - started)
+    shares = [rows[i::connections] for i in range(connections)]
+    return batches * BATCH / common.seconds_in_threads(copy_batches, shares)
 
 
 RAW_INSERT = (

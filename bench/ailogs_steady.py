@@ -78,13 +78,7 @@ def seed_once() -> int:
     from django.db import connection
     from django.utils import timezone
 
-    with connection.cursor() as cursor:  # the planner's estimate: counting 10M rows takes longer
-        cursor.execute(
-            "SELECT COALESCE(sum(GREATEST(c.reltuples, 0)), 0)::bigint FROM pg_inherits i "
-            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
-            "WHERE p.relname = 'ailogs_aicall'"
-        )
-        have = cursor.fetchone()[0]
+    have = common.estimated_rows("ailogs_aicall")
     if have >= 0.95 * ROWS:
         return have
     with connection.cursor() as cursor:

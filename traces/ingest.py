@@ -11,17 +11,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from ailogs.ingest import ingest as ingest_ai_calls
 from monitoring_site.lib.ingest import insert_new_rows
 from traces import genai, otlp
-from traces.models import NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKey, SpanStatus
+from traces.models import NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKey, SpanKind, SpanStatus
 
 # uuid5 namespace of AI-call event ids derived from spans (any fixed UUID; never change it).
 EVENT_NAMESPACE = uuid.UUID("6f1c3c0e-8d5b-4a0e-9a51-2f3f0c7d9b21")
 MAX_EVENTS = 20  # exception events kept per span
 STATUS_CODES = frozenset(SpanStatus.values)
+KINDS = frozenset(SpanKind.values)  # protobuf enums are open: any int32 can arrive
 SCALARS = (int, float, bool, type(None))
 
 
@@ -93,9 +95,12 @@ def store(request) -> Result:
                         events.append(genai.event(row, _event_id(row)))
                         owners.append(len(rows) - 1)
                 index += 1
-    refused = _store_ai_calls(events, owners, rows, result)
-    kept = [row for i, row in enumerate(rows) if i not in refused]
-    insert_new_rows(Span, kept, key_field="key", key_model=SpanKey)
+    # One transaction, so one commit (one WAL flush) per export, and never AI calls without
+    # their spans; an exporter's retry finds both claimed.
+    with transaction.atomic():
+        refused = _store_ai_calls(events, owners, rows, result)
+        kept = [row for i, row in enumerate(rows) if i not in refused]
+        insert_new_rows(Span, kept, key_field="key", key_model=SpanKey)
     result.accepted = len(kept)
     return result
 
@@ -153,7 +158,7 @@ def _row(span, resource: dict, scope: str, window: Window) -> dict:
         "span_id": hex_span,
         "parent_span_id": parent.hex(),
         "name": name,
-        "kind": span.kind,
+        "kind": span.kind if span.kind in KINDS else SpanKind.UNSPECIFIED,
         "start_time": start,
         "end_time": end,
         "duration_ms": (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,

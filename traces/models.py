@@ -59,6 +59,12 @@ class Span(models.Model):
             models.Index(fields=["trace_id"], name="traces_span_trace"),
             # slowest traces over a window (dashboard): root spans only, a small partial index
             models.Index(fields=["start_time"], condition=models.Q(parent_span_id=""), name="traces_span_root_start"),
+            # a session's traces (sessions list and page): root spans that carry a session id
+            models.Index(
+                fields=["session_id"],
+                condition=models.Q(parent_span_id="") & ~models.Q(session_id=""),
+                name="traces_span_root_session",
+            ),
         ]
 
     def __str__(self) -> str:

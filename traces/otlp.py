@@ -7,6 +7,7 @@ into base64 here and the rest is parsed by `json_format`, so both encodings reac
 
 import base64
 import json
+import math
 import zlib
 
 from django.conf import settings
@@ -125,6 +126,8 @@ def value(any_value):
         return attributes(any_value.kvlist_value.values)
     if which == "bytes_value":
         return base64.b64encode(any_value.bytes_value).decode()
+    if which == "double_value" and not math.isfinite(any_value.double_value):
+        return None  # JSON (and jsonb) has no NaN or Infinity
     return getattr(any_value, which)
 
 

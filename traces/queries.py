@@ -6,7 +6,7 @@ Reads only: a read replica can serve every function here.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 
 from ailogs import queries as ailogs
 from feedback import queries as feedback
@@ -134,16 +134,60 @@ def _tree(items: list[Item]) -> list[Item]:
 
 
 def sessions(since: datetime, until: datetime, filters: dict | None = None, limit: int = 100) -> list[dict]:
-    """Sessions over the window, newest activity first, with their feedback counts."""
-    rows = ailogs.sessions(since, until, filters, limit=limit)
+    """Sessions over the window, newest activity first, with their feedback counts: those of AI
+    calls, and those whose traces made none (a run of tools only)."""
+    rows = _merge_span_sessions(ailogs.sessions(since, until, filters, limit=limit), since, until, filters, limit)
     _add_feedback(rows)
     return rows
 
 
+def _merge_span_sessions(rows: list[dict], since, until, filters: dict | None, limit: int) -> list[dict]:
+    """Add the sessions of root spans in the window to `rows` (AI-call sessions, newest first);
+    a session's traces are then those with a call or a root span in the window."""
+    roots = Span.objects.filter(start_time__gte=since, start_time__lt=until, parent_span_id="").exclude(session_id="")
+    roots = roots.filter(**{name: value for name, value in (filters or {}).items() if value})
+    found = roots.values("session_id").annotate(
+        first_seen=Min("start_time"), last_seen=Max("end_time"), tenant=Max("tenant"), user_id=Max("user_id")
+    )
+    by_session = {row["session_id"]: row for row in rows}
+    for span_row in found.order_by("-last_seen", "session_id")[:limit]:
+        row = by_session.get(span_row["session_id"])
+        if row is None:
+            by_session[span_row["session_id"]] = {
+                **span_row,
+                "calls": 0,
+                "cost_usd": 0.0,
+                "total_tokens": 0,
+                "errors": 0,
+            }
+        else:
+            row["first_seen"] = min(row["first_seen"], span_row["first_seen"])
+            row["last_seen"] = max(row["last_seen"], span_row["last_seen"])
+    ids = list(by_session)
+    span_traces = set(roots.filter(session_id__in=ids).values_list("session_id", "trace_id").distinct())
+    for session_id, _ in span_traces - ailogs.session_trace_ids(ids, since, until):
+        by_session[session_id]["traces"] = by_session[session_id].get("traces", 0) + 1
+    return sorted(by_session.values(), key=lambda row: (row["last_seen"], row["session_id"]), reverse=True)[:limit]
+
+
 def session(session_id: str) -> list[dict]:
     """The traces of one session in the order they started: root span name, AI calls, cost,
-    errors (failed AI calls plus failed non-AI spans such as tools) and feedback."""
+    errors (failed AI calls plus failed non-AI spans such as tools) and feedback; a trace of
+    the session without AI calls too."""
     rows = ailogs.session_traces(session_id)
+    by_trace = {row["trace_id"]: row for row in rows}
+    for trace_id, start, end in Span.objects.filter(session_id=session_id, parent_span_id="").values_list(
+        "trace_id", "start_time", "end_time"
+    ):
+        row = by_trace.get(trace_id)
+        if row is None:
+            rows.append(
+                {"trace_id": trace_id, "calls": 0, "first_seen": start, "last_seen": end, "cost_usd": 0.0}
+                | {"total_tokens": 0, "errors": 0, "function": ""}
+            )
+        else:  # a trace begins with its root span, before its first call ends
+            row["first_seen"], row["last_seen"] = min(row["first_seen"], start), max(row["last_seen"], end)
+    rows.sort(key=lambda row: row["first_seen"])
     trace_ids = [row["trace_id"] for row in rows if row["trace_id"]]
     counts = feedback.counts_by_trace(trace_ids)
     span_errors = _span_errors(trace_ids)
@@ -164,7 +208,9 @@ def _span_errors(trace_ids: list[str]) -> dict[str, int]:
 def _add_feedback(rows: list[dict]) -> None:
     """Three queries for the whole list: the sessions' trace ids, then feedback and failed
     non-AI spans per trace id."""
-    pairs = ailogs.session_trace_ids([row["session_id"] for row in rows])
+    ids = [row["session_id"] for row in rows]
+    roots = Span.objects.filter(session_id__in=ids, parent_span_id="")
+    pairs = ailogs.session_trace_ids(ids) | set(roots.values_list("session_id", "trace_id").distinct())
     trace_ids = list({trace_id for _, trace_id in pairs})
     counts, span_errors = feedback.counts_by_trace(trace_ids), _span_errors(trace_ids)
     totals: dict[str, list[int]] = {}

@@ -138,7 +138,7 @@ def session_page(model_admin, request, session_id: str):
     _authorize(model_admin, request)
     rows = queries.session(session_id)
     if not rows:
-        raise Http404("No AI call has this session id.")
+        raise Http404("No AI call or trace has this session id.")
     for row in rows:
         row["url"] = trace_url(row["trace_id"]) if row["trace_id"] else ""
         row["duration_ms"] = (row["last_seen"] - row["first_seen"]).total_seconds() * 1000

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from ailogs.ingest import Context, decode_valid, validate
+from ailogs.ingest import Context, convert_valid, decode_valid, validate
 from ailogs.models import AiCall
 from tests.ailogs.helpers import event, price
 
@@ -29,12 +29,15 @@ VALID = [
 ]
 
 
-def test_it_builds_the_rows_the_field_checks_build(settings):
+@pytest.mark.parametrize(
+    "one_pass", [decode_valid, lambda body: convert_valid(json.loads(body))], ids=["body", "decoded"]
+)
+def test_it_builds_the_rows_the_field_checks_build(settings, one_pass):
     settings.RETENTION_AI_LOGS_DAYS = 3650
     price()
     context = Context()
     body = json.dumps(VALID).encode()
-    fast = decode_valid(body)
+    fast = one_pass(body)
     assert fast is not None
     checked = [validate(item, context) for item in json.loads(body)]
     assert [errors for _, errors in checked] == [{}] * len(VALID)
@@ -62,6 +65,12 @@ def test_it_builds_the_rows_the_field_checks_build(settings):
 )
 def test_it_leaves_anything_unusual_to_the_field_checks(item):
     assert decode_valid(json.dumps([event(), item]).encode()) is None
+    assert convert_valid([event(), item]) is None
+
+
+@pytest.mark.parametrize("field", ["function", "model", "output_preview", "metadata"])
+def test_decoded_events_with_a_lone_surrogate_are_left_to_the_field_checks(field):
+    assert convert_valid([event(), _with_surrogate(field)]) is None
 
 
 def test_a_list_or_object_as_status_is_a_400_naming_the_field(writer):

@@ -5,7 +5,7 @@ import pytest
 from ailogs.models import AiCall
 from feedback.models import Feedback
 from tests.ailogs.helpers import event, price
-from tests.traces.helpers import agent_run
+from tests.traces.helpers import agent_run, export, new_span_id, new_trace_id, post, span
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,38 @@ def test_the_span_list_links_to_sessions_and_each_span_to_its_trace(client_for, 
     page = client_for(alice).get("/admin/traces/span/").content.decode()
     assert 'href="/admin/traces/span/sessions/"' in page
     assert f"/admin/traces/span/trace/{trace_id}/" in page
+
+
+def tool_run(api_client, session: str, error: str = "") -> str:
+    """A trace that made no model call: a root span and one tool span under it."""
+    trace_id, root = new_trace_id(), new_span_id()
+    who = {"session.id": session, "tenant.id": "acme", "user.id": "u-1"}
+    spans = [
+        span("nightly_sync", trace_id, root, attributes=who, duration_ms=500),
+        span("fetch_orders", trace_id, parent=root, duration_ms=400, error=error),
+    ]
+    assert post(api_client("traces:write"), export(*spans)).status_code == 200
+    return trace_id.hex()
+
+
+def test_a_session_of_traces_without_ai_calls_is_listed_and_has_its_page(client_for, alice, api_client):
+    only_tools = tool_run(api_client, session="batch-7", error="orders API 502")
+    client = client_for(alice)
+    rows = {r["session_id"]: r for r in client.get("/admin/traces/span/sessions/").context["rows"]}
+    assert (rows["batch-7"]["traces"], rows["batch-7"]["calls"], rows["batch-7"]["errors"]) == (1, 0, 1)
+    response = client.get("/admin/traces/span/sessions/batch-7/")
+    assert response.status_code == 200
+    assert [(r["trace_id"], r["root"], r["calls"]) for r in response.context["rows"]] == [
+        (only_tools, "nightly_sync", 0)
+    ]
+    assert f"/admin/traces/span/trace/{only_tools}/" in response.content.decode()
+
+
+def test_a_sessions_trace_without_ai_calls_counts_beside_its_ai_traces(client_for, alice, api_client):
+    with_calls = agent_run(api_client, session="conv-9")
+    only_tools = tool_run(api_client, session="conv-9")
+    client = client_for(alice)
+    rows = {r["session_id"]: r for r in client.get("/admin/traces/span/sessions/").context["rows"]}
+    assert (rows["conv-9"]["traces"], rows["conv-9"]["calls"]) == (2, 2)
+    page = client.get("/admin/traces/span/sessions/conv-9/").context["rows"]
+    assert [r["trace_id"] for r in page] == [with_calls, only_tools]

@@ -205,3 +205,25 @@ def test_it_answers_503_with_retry_after_when_the_database_is_down(api_client, m
     assert response.status_code == 503
     assert int(response["Retry-After"]) >= 1
     assert status_of(response).code == 14
+
+
+@pytest.mark.parametrize("spans", [1, 30], ids=["one statement", "copy"])
+def test_non_finite_attribute_values_are_stored_as_null_not_a_500(api_client, spans):
+    """JSON has no NaN or Infinity: PostgreSQL refuses them in jsonb, so they arrive as null."""
+    weird = {"score": float("nan"), "ratio": float("inf"), "floor": float("-inf"), "ok": 1.5}
+    response = post(api_client("traces:write"), export(*[span(f"s{i}", attributes=weird) for i in range(spans)]))
+    assert response.status_code == 200, response.content
+    assert not answer(response).HasField("partial_success")
+    stored = Span.objects.order_by("name").first()
+    assert Span.objects.count() == spans
+    assert stored.attributes == {"score": None, "ratio": None, "floor": None, "ok": 1.5}
+
+
+def test_unknown_kind_and_status_numbers_are_stored_as_unspecified_not_a_500(api_client):
+    """Protobuf enums are open: an exporter may send any int32 as kind or status code."""
+    odd = span("odd")
+    odd.kind, odd.status.code = 32768, 70000
+    response = post(api_client("traces:write"), export(odd))
+    assert response.status_code == 200, response.content
+    stored = Span.objects.get()
+    assert (stored.kind, stored.status_code) == (0, 0)
