@@ -172,10 +172,17 @@ def _periods(start: datetime, end: datetime, hourly: bool) -> Q:
 
 
 def collect(
-    since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None, exact: bool = True
+    since: datetime,
+    until: datetime,
+    dims: tuple = (),
+    filters: dict | None = None,
+    exact: bool = True,
+    step: timedelta | None = None,
 ) -> dict[tuple, Totals]:
     """Totals per value of `dims` (a tuple of GROUPS names, optionally starting with "hour").
-    Without `exact`, raw-only windows get histograms (mergeable) instead of exact percentiles."""
+    Without `exact`, raw-only windows get histograms (mergeable) instead of exact percentiles.
+    With a `step` (series), PostgreSQL merges the hourly rollup histograms per step-long bucket,
+    filed under the bucket's first hour: the caller merges the hours of a bucket."""
     raw, rollups = sources(since, until, dims, filters)
     totals: dict[tuple, Totals] = defaultdict(Totals)
     if "hour" in dims:
@@ -188,17 +195,17 @@ def collect(
             for key, histogram in histograms_by(raw, dims).items():
                 totals[key].histogram = histogram
         return totals
-    _add_histograms_and_rollups(totals, raw, rollups, dims)
+    _add_histograms_and_rollups(totals, raw, rollups, dims, step=step)
     return totals
 
 
-def _add_histograms_and_rollups(totals, raw, rollups, dims, histograms: bool = True) -> None:
+def _add_histograms_and_rollups(totals, raw, rollups, dims, histograms: bool = True, step=None) -> None:
     """Merge the raw edges' latency histograms (when wanted) and the rollups into `totals`."""
     if histograms:
         for key, histogram in histograms_by(raw, dims).items():
             totals[key].histogram.merge(histogram)
     if connection.vendor == "postgresql":
-        _add_rollups_in_database(totals, rollups, dims)
+        _add_rollups_in_database(totals, rollups, dims, step)
     else:
         _add_rollups(totals, rollups, dims)
 
@@ -227,7 +234,7 @@ def _add_rollups(totals: dict, rollups, dims: tuple) -> None:
         group.histogram.merge(LogHistogram.from_json(values[-1]))
 
 
-def _add_rollups_in_database(totals: dict, rollups, dims: tuple) -> None:
+def _add_rollups_in_database(totals: dict, rollups, dims: tuple, step: timedelta | None = None) -> None:
     """Sum rollups and merge their histograms in PostgreSQL: a few hundred rows come back
     instead of thousands of JSON documents (24 h over 5M calls: ~10k rollup rows)."""
     zeros = Sum(Cast(KeyTextTransform("z", "histogram"), IntegerField()))
@@ -246,17 +253,26 @@ def _add_rollups_in_database(totals: dict, rollups, dims: tuple) -> None:
         group.add(r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"])
         group.histogram.zeros += r["z"] or 0
     sql, params = rollups.values("id").query.sql_with_params()
-    columns = "".join(f"h.{connection.ops.quote_name(d)}, " for d in dims)
+    columns = "".join(f"{_column(d, step)}, " for d in dims)
+    positions = "".join(f"{i}, " for i in range(1, len(dims) + 1))
     with connections[rollups.db].cursor() as cursor:  # the replica in a replica_reads() scope
         # Durations are never negative, so only the positive buckets ("p") exist.
         cursor.execute(
             f"SELECT {columns}b.key::int, SUM(b.value::bigint)::bigint FROM ailogs_aicallhourly h "  # noqa: S608
-            f"CROSS JOIN LATERAL jsonb_each_text(h.histogram -> 'p') b WHERE h.id IN ({sql}) GROUP BY {columns}b.key",
+            f"CROSS JOIN LATERAL jsonb_each_text(h.histogram -> 'p') b WHERE h.id IN ({sql}) GROUP BY {positions}b.key",
             params,
         )
         for *key, index, count in cursor.fetchall():
             positive = totals[tuple(key)].histogram.positive
             positive[index] = positive.get(index, 0) + count
+
+
+def _column(dim: str, step: timedelta | None) -> str:
+    column = f"h.{connection.ops.quote_name(dim)}"
+    if dim != "hour" or step is None or step <= timedelta(hours=1):
+        return column
+    seconds = int(step.total_seconds())  # the start of the step-long bucket, as the dashboard's charts cut them
+    return f"to_timestamp(floor(extract(epoch FROM {column}) / {seconds}) * {seconds})"
 
 
 def _exact_percentiles(totals: dict, raw, dims: tuple) -> None:
@@ -360,7 +376,7 @@ def series(since: datetime, until: datetime, step: timedelta, filters: dict | No
     A 30-day chart has 6-hour buckets: reading one hour per bucket showed a sixth of the calls."""
     buckets: dict[datetime, Totals] = {}
     seconds = step.total_seconds()
-    for (hour,), group in collect(since, until, ("hour",), filters, exact=step <= timedelta(hours=1)).items():
+    for (hour,), group in collect(since, until, ("hour",), filters, step <= timedelta(hours=1), step).items():
         start = datetime.fromtimestamp(hour.timestamp() // seconds * seconds, tz=UTC)
         buckets[start] = buckets[start].merge(group) if start in buckets else group
     return [{"hour": start, **group.as_dict()} for start, group in sorted(buckets.items())]
