@@ -123,6 +123,7 @@ class AiCallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "hour",
+        "period",
         "model",
         "function",
         "provider",
@@ -133,7 +134,7 @@ class AiCallHourlyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "cost_usd",
         "unpriced",
     ]
-    list_filter = ["status", "provider", "model"]
+    list_filter = ["period", "grain", "status", "provider", "model"]
     date_hierarchy = "hour"
     ordering = ["-hour"]
     show_full_result_count = False

@@ -25,7 +25,7 @@ class AiLogsCollector:
         by_model: dict = {}
         try:
             rows = list(
-                AiCallHourly.objects.filter(grain=AiCallHourly.Grain.MODEL)
+                AiCallHourly.objects.filter(grain=AiCallHourly.Grain.MODEL, period=AiCallHourly.Period.HOUR)
                 .order_by()
                 .values("status", "model")
                 .annotate(n=Sum("count"), t=Sum("total_tokens"), c=Sum("cost_usd"))

@@ -86,6 +86,9 @@ class AiCall(models.Model):
             models.Index(fields=["model", "timestamp"], name="ailogs_call_model_ts"),
             # success rate per function, list filtered by function
             models.Index(fields=["function", "timestamp"], name="ailogs_call_function_ts"),
+            # top errors over long windows read the failed calls only (a few % of the rows, so
+            # a small index that costs ingest almost nothing; a full scan of 30 days took ~1 s)
+            models.Index(fields=["timestamp"], condition=~models.Q(status="success"), name="ailogs_call_failed_ts"),
         ]
 
     def __str__(self) -> str:
@@ -119,11 +122,17 @@ class AiCallEventId(models.Model):
 
 
 class AiCallHourly(models.Model):
-    """Per hour x dimensions: sums and a mergeable duration histogram (LogHistogram JSON).
+    """Per hour (or per UTC day) x dimensions: sums and a mergeable duration histogram (LogHistogram JSON).
 
-    Rebuilt from raw rows by ailogs.rollup (idempotent) and kept after the raw rows are purged,
-    so long-window stats and the Prometheus counters never scan, or lose, raw rows.
+    Hour rows are rebuilt from raw rows by ailogs.rollup (idempotent); day rows are the sum of a
+    whole day's hour rows, rebuilt with them, so a 30-day window reads ~30 rows per group instead
+    of ~720. Both are kept after the raw rows are purged, so long-window stats and the Prometheus
+    counters never scan, or lose, raw rows.
     """
+
+    class Period(models.TextChoices):
+        HOUR = "hour"
+        DAY = "day"
 
     class Grain(models.TextChoices):
         """Which dimensions a row keeps; the others hold "" and are summed over.
@@ -139,34 +148,67 @@ class AiCallHourly(models.Model):
         TENANT = "tenant"
         ALL = "all"
 
-    hour = models.DateTimeField()
+    hour = models.DateTimeField(help_text="Start of the hour, or of the UTC day for day rows.")
+    period = models.CharField(max_length=4, choices=Period.choices, default=Period.HOUR)
     grain = models.CharField(max_length=10, choices=Grain.choices, default=Grain.FULL)
     model = models.CharField(max_length=100, blank=True)
     function = models.CharField(max_length=100)
     provider = models.CharField(max_length=50, blank=True)
     tenant = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
-    count = models.IntegerField()
+    count = models.BigIntegerField()  # a day of 25k calls/s passes 2**31
     prompt_tokens = models.BigIntegerField(default=0)
     completion_tokens = models.BigIntegerField(default=0)
     total_tokens = models.BigIntegerField(default=0)
     cost_usd = models.FloatField(default=0.0)
-    unpriced = models.IntegerField(default=0)
+    unpriced = models.BigIntegerField(default=0)
     duration_sum = models.FloatField(default=0.0)
     histogram = models.JSONField(default=dict)
 
     class Meta:
-        verbose_name = "AI call hourly rollup"
+        verbose_name = "AI call rollup"
         constraints = [
-            # Also the index of every stats query: one grain, a range of hours.
+            # Also the index of every stats query: one grain, one period, a range of hours or days.
             models.UniqueConstraint(
-                fields=["grain", "hour", "model", "function", "provider", "tenant", "status"],
-                name="ailogs_hourly_grain_key",
+                fields=["grain", "period", "hour", "model", "function", "provider", "tenant", "status"],
+                name="ailogs_rollup_grain_key",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.hour:%Y-%m-%d %H}h {self.model} {self.function} {self.status}: {self.count}"
+        when = f"{self.hour:%Y-%m-%d}" if self.period == self.Period.DAY else f"{self.hour:%Y-%m-%d %H}h"
+        return f"{when} {self.model} {self.function} {self.status}: {self.count}"
+
+
+class AiCallSketch(models.Model):
+    """Per UTC day, over all tenants or for one: HyperLogLog sketches (ailogs.sketches) of the
+    distinct users, sessions and input hashes, and the calls that carried an input hash.
+
+    Built with the day's rollup rows and kept like them, so distinct counts over long windows
+    (active sessions, daily active users, repeated inputs) read one row per day, approximately.
+    """
+
+    class Grain(models.TextChoices):
+        ALL = "all"
+        TENANT = "tenant"
+
+    day = models.DateTimeField(help_text="00:00 UTC of the day.")
+    grain = models.CharField(max_length=10, choices=Grain.choices)
+    tenant = models.CharField(max_length=100, blank=True)
+    hashed = models.BigIntegerField(default=0, help_text="Calls with an input hash.")
+    users = models.BinaryField(help_text="zlib-compressed HyperLogLog registers of user_id.")
+    sessions = models.BinaryField(help_text="zlib-compressed HyperLogLog registers of session_id.")
+    inputs = models.BinaryField(help_text="zlib-compressed HyperLogLog registers of input_hash.")
+
+    class Meta:
+        verbose_name = "AI call distinct-count sketch"
+        constraints = [
+            # distinct counts over a range of days, all tenants or one; a rebuild replaces days
+            models.UniqueConstraint(fields=["grain", "tenant", "day"], name="ailogs_sketch_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.grain} {self.tenant}"
 
 
 class RollupState(models.Model):

@@ -1,7 +1,15 @@
-"""Server time of every dashboard page and range over 1,000,000 AI calls and 5,000,000 metric
-samples (PostgreSQL). Data is generated in SQL once into a dedicated database and reused.
+"""Server time of every dashboard page and range over 5,000,000 AI calls and 5,000,000 metric
+samples (PostgreSQL), cold (cache emptied), warm and stale, also filtered to one tenant. Data is
+generated in SQL once into a dedicated database (server-side INSERT ... SELECT, 1M rows per
+statement) and reused by later runs.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_dashboard_bench python -m bench dashboard_render
+
+Env: DASHBOARD_BENCH_AI_CALLS (5,000,000), DASHBOARD_BENCH_PAGES / _RANGES (comma lists, default
+every tab and range), DASHBOARD_BENCH_RUNS (2), DASHBOARD_BENCH_TENANT (acme; "" skips the tenant
+rows), DASHBOARD_BENCH_SECTIONS=1 (also each section's cold time at 30 days: where the time goes),
+DASHBOARD_BENCH_BACKFILL=1 (also rebuild the AI rollups from scratch, timed against one scan of
+the same rows).
 """
 
 import os
@@ -9,11 +17,14 @@ import statistics
 import subprocess
 import time
 
-AI_CALLS = 1_000_000
+AI_CALLS = int(os.environ.get("DASHBOARD_BENCH_AI_CALLS", "5000000"))
 METRIC_SAMPLES = 5_000_000
-PAGES = ["overview", "ai", "system", "feedback", "alerts", "usage"]
-RANGES = ["1h", "24h", "7d", "30d"]
-RUNS = 2
+CHUNK = 1_000_000
+PAGES = [p for p in os.environ.get("DASHBOARD_BENCH_PAGES", "overview,ai,system,feedback,alerts,usage").split(",") if p]
+RANGES = os.environ.get("DASHBOARD_BENCH_RANGES", "1h,24h,7d,30d").split(",")
+RUNS = int(os.environ.get("DASHBOARD_BENCH_RUNS", "2"))
+TENANT = os.environ.get("DASHBOARD_BENCH_TENANT", "acme")
+TENANT_PAGES = ("overview", "ai", "usage")  # dashboard.views.TENANT_TABS
 
 
 def setup_django() -> None:
@@ -42,7 +53,7 @@ SELECT ts, (ARRAY['summarize','classify','chat','extract','translate'])[1 + i %%
   md5((i %% 300000)::text), '', CASE WHEN i %% 53 = 0 THEN 'rate limited by provider' WHEN i %% 171 = 0 THEN 'timed out' ELSE '' END,
   'u' || (i %% 5000), 's' || (i %% 60000), (ARRAY['acme','globex','initech'])[1 + i %% 3],
   (ARRAY['user','agent','system'])[1 + i %% 3], '', '{}'::jsonb
-FROM (SELECT i, now() - random() * interval '30 days' AS ts FROM generate_series(1, %(n)s) AS i) AS g
+FROM (SELECT i, now() - random() * interval '30 days' AS ts FROM generate_series(%(first)s, %(last)s) AS i) AS g
 """
 
 METRIC_SQL = """
@@ -72,25 +83,31 @@ def generate() -> None:
     from ailogs.models import AiCall
     from metrics.models import MetricSample
 
-    if AiCall.objects.count() >= AI_CALLS and MetricSample.objects.count() >= METRIC_SAMPLES:
+    if AiCall.objects.count() == AI_CALLS and MetricSample.objects.count() >= METRIC_SAMPLES:
         print("data already generated")
         rebuild_ai_rollups_if_stale()
         return
     from django.utils import timezone
 
+    from ailogs import partitions as ai_partitions
     from metrics.partitions import ensure_partitions
     from monitoring_site.lib.histogram import _LOG_GAMMA
 
     ensure_partitions(timezone.now().date(), 32, 1)
+    ai_partitions.CALLS.ensure(timezone.now().date(), 32, 1)
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
         )
-        for label, sql, params in (
-            ("AI calls", AI_SQL, {"n": AI_CALLS}),
+        steps = [
+            ("AI calls", AI_SQL, {"first": f, "last": min(f + CHUNK - 1, AI_CALLS)})
+            for f in range(1, AI_CALLS + 1, CHUNK)
+        ]
+        steps += [
             ("metric samples", METRIC_SQL, {"n": METRIC_SAMPLES}),
             ("request minutes", REQUEST_SQL, {"gamma": _LOG_GAMMA}),
-        ):
+        ]
+        for label, sql, params in steps:
             started = time.perf_counter()
             cursor.execute(sql, params)
             print(f"inserted {cursor.rowcount:,} {label} in {time.perf_counter() - started:.0f} s", flush=True)
@@ -176,7 +193,7 @@ def roll_up() -> None:
     print(f"rollups built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def measure(client, page: str, range_key: str) -> tuple[float, float, float]:
+def measure(client, page: str, range_key: str, tenant: str = "") -> tuple[float, float, float]:
     """Median server ms of (cold, warm, stale): cold = nothing cached, warm = cached less than
     30 s ago, stale = cached longer ago (answered from cache while a thread recomputes)."""
     from django.core.cache import cache
@@ -184,18 +201,69 @@ def measure(client, page: str, range_key: str) -> tuple[float, float, float]:
     from dashboard import sources
 
     url = "/admin/" if page == "overview" else f"/admin/dashboard/{page}/"
+    params = {"range": range_key, **({"tenant": tenant} if tenant else {})}
     timings: dict[str, list[float]] = {"cold": [], "warm": [], "stale": []}
     for _ in range(RUNS):
         cache.clear()
         for kind in timings:
             sources.FRESH_SECONDS = 0 if kind == "stale" else 30
             started = time.perf_counter()
-            response = client.get(url, {"range": range_key})
+            response = client.get(url, params)
             timings[kind].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (url, response.status_code)
         sources._refresher.submit(lambda: None).result()  # let the background refresh finish
     sources.FRESH_SECONDS = 30
     return tuple(statistics.median(timings[k]) for k in ("cold", "warm", "stale"))
+
+
+def section_times(range_key: str = "30d", tenant: str = "") -> None:
+    """Each section's cold build time (cache emptied before each), slowest first per tab."""
+    from django.core.cache import cache
+
+    from dashboard import ranges
+    from dashboard.sections import TABS
+
+    window = ranges.parse({"range": range_key, "tenant": tenant})
+    print(f"\nsections, {range_key}{' tenant ' + tenant if tenant else ''}, cold ms (load {os.getloadavg()[0]:.2f}):")
+    for tab in TABS.values():
+        if tenant and tab.key not in TENANT_PAGES:
+            continue
+        for section in tab.sections:
+            cache.clear()
+            started = time.perf_counter()
+            section.build(window)
+            print(f"  {tab.key:9} {section.key:16} {(time.perf_counter() - started) * 1000:8.1f}", flush=True)
+
+
+def backfill() -> None:
+    """The AI rollup backfill from scratch (what a new install or a rebuild costs), next to one
+    plain scan of the same rows (SELECT count/sum over the whole table) as the floor."""
+    from django.db import connection
+
+    from ailogs import rollup
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute("SELECT count(*), sum(duration_ms) FROM ailogs_aicall")
+        scan = time.perf_counter() - started
+        cursor.execute("TRUNCATE ailogs_rollupstate")
+        cursor.execute("DELETE FROM ailogs_aicallhourly")
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    result = rollup.run()
+    took = time.perf_counter() - started
+    print(
+        f"AI rollup backfill of {AI_CALLS:,} calls: {result['hours']} hours in {took:.1f} s "
+        f"(one scan of the table: {scan:.1f} s, ratio {took / scan:.1f}; load {load:.2f} -> {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ailogs_aicallhourly")
+
+
+ROLLUP_TABLES = ("ailogs_aicallsketch",)  # beside ailogs_aicallhourly, emptied before a backfill
 
 
 def main() -> None:
@@ -204,15 +272,25 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    if os.environ.get("DASHBOARD_BENCH_BACKFILL") == "1":
+        backfill()
     admin, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
     client = Client()
     client.force_login(admin)
-    print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
-    print(f"{'page':10} {'range':>5} {'cold ms':>9} {'warm ms':>9} {'stale ms':>9}")
+    print(
+        f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min), {os.cpu_count()} cores; {AI_CALLS:,} AI calls"
+    )
+    if os.environ.get("DASHBOARD_BENCH_SECTIONS") == "1":
+        section_times()
+        if TENANT:
+            section_times(tenant=TENANT)
+        print()
+    print(f"{'page':10} {'range':>5} {'tenant':>7} {'cold ms':>9} {'warm ms':>9} {'stale ms':>9}")
     for page in PAGES:
         for range_key in RANGES:
-            cold, warm, stale = measure(client, page, range_key)
-            print(f"{page:10} {range_key:>5} {cold:9.1f} {warm:9.1f} {stale:9.1f}", flush=True)
-    print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
+            for tenant in ("", TENANT) if TENANT and page in TENANT_PAGES else ("",):
+                cold, warm, stale = measure(client, page, range_key, tenant)
+                print(f"{page:10} {range_key:>5} {tenant or '-':>7} {cold:9.1f} {warm:9.1f} {stale:9.1f}", flush=True)
+    print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")

@@ -64,9 +64,10 @@ def ai_series(window: Window) -> dict[datetime, dict] | None:
     if calls is None:
         return None
     if window.span > RAW_LIMIT:
-        from ailogs.queries import hourly_series
+        from ailogs.queries import series
 
-        return {p["hour"]: _point(p) for p in hourly_series(window.since, window.until, filters=window.ai_filters())}
+        points = series(window.since, window.until, window.bucket, filters=window.ai_filters())
+        return {p["hour"]: _point(p) for p in points}
     return _raw_ai_series(calls, window)
 
 
@@ -110,14 +111,17 @@ def _raw_ai_series(calls, window: Window) -> dict[datetime, dict]:
 
 
 def active_sessions(window: Window) -> int | None:
-    """ailogs.queries.active_sessions, which takes no tenant; with a tenant, the same count here."""
-    if not window.tenant:
-        from dashboard.sources import call
+    """ailogs.queries.active_sessions over the window, of its tenant when one is chosen."""
+    from dashboard.sources import call
 
-        return call("ailogs", "active_sessions", window.since, window.until)
-    calls = model("ailogs", "AiCall")
-    in_window = calls.objects.filter(timestamp__gte=window.since, timestamp__lt=window.until, tenant=window.tenant)
-    return in_window.exclude(session_id="").order_by().values("session_id").distinct().count()
+    return call("ailogs", "active_sessions", window.since, window.until, window.tenant or None)
+
+
+def distinct_is_approximate(window: Window) -> bool:
+    """Whether the window's distinct counts come from ailogs' sketches (the cards say "approx.")."""
+    from dashboard.sources import call
+
+    return bool(call("ailogs", "distinct_is_approximate", window.since, window.until))
 
 
 TOTALS = ("count", "errors", "unpriced", "total_tokens", "cost_usd")
@@ -139,14 +143,14 @@ def ai_totals(window: Window, group: str | None = None) -> dict | None:
     return totals if group else totals.get(None, dict.fromkeys(TOTALS, 0))
 
 
-def _ai_sources(window: Window, group: str | None = None) -> list:
+def _ai_sources(window: Window, group: str | None = None, hourly: bool = False) -> list:
     """(queryset, kind) pairs covering the window once: raw calls and, where hours are rolled
-    up, the rollup rows of the grain that keeps `group` (ailogs.queries.sources decides)."""
+    up, the rollup rows of the grain that keeps `group` (ailogs.queries.sources decides): day
+    rows for whole days unless `hourly`."""
     from ailogs.queries import sources
 
-    raw, rollups = sources(
-        window.since, window.until, (group,) if group else (), {"tenant": window.tenant} if window.tenant else None
-    )
+    dims = ("hour",) if hourly else ()
+    raw, rollups = sources(window.since, window.until, dims + ((group,) if group else ()), window.ai_filters())
     return [(raw, "raw")] + ([(rollups, "rollup")] if rollups is not None else [])
 
 
@@ -172,7 +176,7 @@ def activity_by_weekday_hour(window: Window) -> list[list[int]] | None:
         return None
     grid = [[0] * 24 for _ in range(7)]
     hourly = Window(window.key, window.since, window.until, timedelta(hours=1), window.tenant)
-    for qs, kind in _ai_sources(window):
+    for qs, kind in _ai_sources(window, hourly=True):
         field = "hour" if kind == "rollup" else "timestamp"
         for row in bucketed(qs, field, hourly, n=Sum("count") if kind == "rollup" else Count("id")):
             grid[row["bucket"].weekday()][row["bucket"].hour] += row["n"]

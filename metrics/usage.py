@@ -33,32 +33,40 @@ def _per_day(queryset, field: str, **aggregates) -> dict:
     return {row.pop("day"): row for row in rows}
 
 
+def _ai_distinct_per_day(since, until, kind: str) -> tuple[dict, bool]:
+    """({day: distinct AI-call users or sessions}, approximate) from ailogs.queries (whole days
+    from its HyperLogLog sketches: the raw COUNT(DISTINCT) over 30 days took 19 s), or ({}, False)
+    where ailogs is absent."""
+    if ai_calls_model() is None:
+        return {}, False
+    from ailogs.queries import distinct_per_day
+
+    return distinct_per_day(since, until, kind)
+
+
 def daily_active_users(since, until) -> list[dict]:
-    """[{day, ai_users, site_users}]: distinct end users of AI calls and distinct users signing in here."""
-    calls = _ai_calls(since, until)
-    ai = (
-        {}
-        if calls is None
-        else _per_day(calls.exclude(user_id=""), "timestamp", ai_users=Count("user_id", distinct=True))
-    )
+    """[{day, ai_users, site_users, approximate}]: distinct end users of AI calls (approximate on
+    whole days of long windows, see ailogs.sketches) and distinct users signing in here (exact)."""
+    ai, approximate = _ai_distinct_per_day(since, until, "users")
     logins = MetricSample.objects.filter(name=LOGIN_METRIC, timestamp__gte=since, timestamp__lt=until)
     site = _per_day(logins, "timestamp", site_users=Count("tags__user", distinct=True))
     return [
         {
             "day": day,
-            "ai_users": ai.get(day, {}).get("ai_users", 0),
+            "ai_users": ai.get(day, 0),
             "site_users": site.get(day, {}).get("site_users", 0),
+            "approximate": approximate,
         }
         for day in sorted(set(ai) | set(site))
     ]
 
 
 def sessions_per_day(since, until) -> list[dict]:
-    calls = _ai_calls(since, until)
-    if calls is None:
+    """[{day, sessions, approximate}]: distinct AI-call sessions per UTC day."""
+    if ai_calls_model() is None:
         return []
-    rows = _per_day(calls.exclude(session_id=""), "timestamp", sessions=Count("session_id", distinct=True))
-    return [{"day": day, **values} for day, values in rows.items()]
+    rows, approximate = _ai_distinct_per_day(since, until, "sessions")
+    return [{"day": day, "sessions": n, "approximate": approximate} for day, n in rows.items() if n]
 
 
 def ai_calls_by_function(since, until) -> list[dict]:

@@ -111,6 +111,10 @@ def _postgres(config: dict) -> dict:
     config["CONN_HEALTH_CHECKS"] = True
     options = config.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    if DATABASE_POOLER != "pgbouncer":  # PgBouncer refuses the startup parameter: docs/scaling.md
+        # No JIT: compiling a long-window query over ~30 daily partitions took 5-9 s, more than
+        # running it (the 30-day top sessions: 9.4 s of JIT for 8.6 s of query; issue 16).
+        options.setdefault("options", "-c jit=off")
     if DATABASE_POOLER == "pgbouncer":
         # Transaction pooling hands each transaction any server connection: a statement psycopg
         # prepared on one would be missing on the next, and a WITH HOLD cursor outlives its

@@ -103,11 +103,18 @@ def quality(window: Window) -> dict:
     now, before = data.ai_totals(window), data.ai_totals(window.previous)
     if now is None:
         return {"available": False}
-    repeated = call("ailogs", "repeated_input_share", window.since, window.until) or {}
+    repeated = call("ailogs", "repeated_input_share", window.since, window.until, window.tenant or None) or {}
     before = before if before["count"] else dict.fromkeys(before)  # nothing earlier: no change arrows
     cards = [
         card("unpriced", "Unpriced calls", now["unpriced"], before["unpriced"]),
-        card("repeated_inputs", "Repeated inputs (cacheable)", repeated.get("share"), None, "%", better="none"),
+        card(
+            "repeated_inputs",
+            "Repeated inputs (cacheable, approx.)" if repeated.get("approximate") else "Repeated inputs (cacheable)",
+            repeated.get("share"),
+            None,
+            "%",
+            better="none",
+        ),
         card("calls", "AI calls", now["count"], before["count"], better="none"),
         card("errors", "Errors", now["errors"], before["errors"]),
     ]

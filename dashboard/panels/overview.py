@@ -47,7 +47,12 @@ def ai_kpis(window: Window) -> dict:
         card("ai_error_rate", "AI error rate", pick(now, "error_rate"), pick(before, "error_rate"), "%"),
         card("ai_tokens", "Total tokens", pick(now, "total_tokens"), pick(before, "total_tokens"), better="none"),
         card("ai_cost", "AI cost", pick(now, "cost_usd"), pick(before, "cost_usd"), "$"),
-        card("active_sessions", "Active sessions", *sessions, better="higher"),
+        card(
+            "active_sessions",
+            "Active sessions (approx.)" if data.distinct_is_approximate(window) else "Active sessions",
+            *sessions,
+            better="higher",
+        ),
     ]
     return {"cards": cards, "available": query("ailogs", "window_stats") is not None}
 

@@ -26,11 +26,12 @@ def daily(window: Window) -> dict:
         return {"available": False}
     sessions = call("metrics", "sessions_per_day", window.since, window.until) or []
     exports = call("metrics", "exports_per_day", window.since, window.until) or []
+    approx = " (AI figures approx.)" if any(r.get("approximate") for r in users + sessions) else ""
     return {
         "charts": [
             category_chart(
                 "dau",
-                "Daily active users",
+                f"Daily active users{approx}",
                 *_days(users, window, "ai_users", "site_users"),
                 "users",
                 axis="distinct users",
@@ -39,7 +40,7 @@ def daily(window: Window) -> dict:
             ),
             category_chart(
                 "sessions",
-                "Sessions per day",
+                "Sessions per day" + (" (approx.)" if approx else ""),
                 *_days(sessions, window, "sessions"),
                 "sessions",
                 axis="sessions",

@@ -1,6 +1,7 @@
 from io import StringIO
 
 import pytest
+from django.utils import timezone
 
 from ailogs.defaults import install
 from ailogs.models import AiCall, AiCallHourly
@@ -22,5 +23,10 @@ def test_seed_demo_fills_realistic_calls_and_rollups():
         AiCall.objects.filter(cost_source="computed").exists()
         and AiCall.objects.filter(cost_source="unpriced").exists()
     )
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    before_today = AiCall.objects.filter(timestamp__lt=today).count()
     for grain in AiCallHourly.Grain.values:
-        assert sum(AiCallHourly.objects.filter(grain=grain).values_list("count", flat=True)) == 1500, grain
+        rows = AiCallHourly.objects.filter(grain=grain)
+        assert sum(rows.filter(period="hour").values_list("count", flat=True)) == 1500, grain
+        # every ended day also has day rows, summing to the same calls
+        assert sum(rows.filter(period="day").values_list("count", flat=True)) == before_today, grain

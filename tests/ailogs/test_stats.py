@@ -178,7 +178,12 @@ def test_dashboard_series_and_helpers():
     since, until = now - timedelta(hours=1), now
     assert queries.active_sessions(since, until) == 2
     assert queries.top_errors(since, until)[0]["count"] == 2
-    assert queries.repeated_input_share(since, until) == {"hashed": 3, "repeated": 1, "share": pytest.approx(33.3333)}
+    assert queries.repeated_input_share(since, until) == {
+        "hashed": 3,
+        "repeated": 1,
+        "share": pytest.approx(33.3333),
+        "approximate": False,
+    }
     assert queries.cost_by_actor_type(since, until) == {"user": 1.0, "agent": 2.0}
     assert queries.success_rate_by_function(since, until) == {"f": pytest.approx(33.3333)}
     series = queries.hourly_series(now - timedelta(hours=3), until, group_by="model")

@@ -130,3 +130,19 @@ def test_it_adds_rollups_and_raw_rows_for_long_ranges(client_for, alice):
     }
     (heatmap,) = sections(client_for(alice), "usage", range="7d")["use_heatmap"]["tables"]
     assert sum(int(cell["title"].rsplit(": ", 1)[1].split()[0]) for row in heatmap["rows"] for cell in row[1:]) == 40
+
+
+@needs("ailogs", "AiCallHourly")
+def test_it_counts_every_hour_of_a_six_hour_bucket_over_30_days(client_for, alice):
+    from ailogs import rollup
+
+    # 60 calls spread over five hours of one 6-hour chart bucket, two days ago, rolled up
+    bucket = timezone.now().replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    calls = insert_ai_calls(n=60, minutes_ago=300, at=bucket + timedelta(hours=5, minutes=30))
+    rollup.run()
+    shown = sections(client_for(alice), "ai", range="30d")
+    assert total(chart(shown["ai_time"], "calls"), "calls") == len(calls)
+    assert total(chart(shown["ai_time"], "cost"), "cost") == pytest.approx(sum(c["cost_usd"] for c in calls))
+    cards = {c["key"]: c for c in shown["ai_quality"]["cards"]}
+    assert cards["calls"]["value"] == 60
+    assert "approx." in cards["repeated_inputs"]["label"]  # whole days of a 30-day window come from sketches

@@ -9,7 +9,7 @@ def test_logins_count_as_daily_active_site_users(alice, mo, client, now):
         client.force_login(user)
         client.logout()
     days = queries.daily_active_users(now - timedelta(days=1), now + timedelta(minutes=1))
-    assert days == [{"day": now.date(), "ai_users": 0, "site_users": 2}]
+    assert days == [{"day": now.date(), "ai_users": 0, "site_users": 2, "approximate": False}]
 
 
 def test_exports_are_counted_per_day(db, now):
