@@ -25,7 +25,18 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from ailogs import sketches
-from ailogs.models import MAX_COST_USD, MAX_DURATION_MS, AiCall, AiCallHourly, CostSource, RollupState, capped_sum
+from ailogs.models import (
+    MAX_COST_USD,
+    MAX_DURATION_MS,
+    AiCall,
+    AiCallActorDay,
+    AiCallHourly,
+    AiCallSessionDay,
+    CostSource,
+    RollupState,
+    Status,
+    capped_sum,
+)
 from monitoring_site.lib.histogram import _LOG_GAMMA, _MIN_MAGNITUDE, LogHistogram
 
 KEYS = ("model", "function", "provider", "tenant", "status")
@@ -165,6 +176,7 @@ def rebuild_hour_range(start: datetime, end: datetime, with_day: bool = False) -
             cursor.execute(HOURS_AND_DAY_SQL if with_day else HOURS_SQL, _params(start, end))
         if with_day:
             sketches.rebuild_days(start, end)
+            rebuild_session_days(start, end)
 
 
 def rebuild_day_range(start: datetime, end: datetime) -> None:
@@ -177,6 +189,58 @@ def rebuild_day_range(start: datetime, end: datetime) -> None:
         else:
             AiCallHourly.objects.bulk_create(_day_rows(start, end), batch_size=1000)
         sketches.rebuild_days(start, end)
+        rebuild_session_days(start, end)
+
+
+def rebuild_session_days(start: datetime, end: datetime) -> None:
+    """Replace the session rows (AiCallSessionDay) and actor-type rows (AiCallActorDay) of the
+    whole UTC days in [start, end) that retention has not cut into, from their raw calls: like the
+    sketches, a day whose raw calls are purged keeps the rows it had."""
+    start = max(start, sketches._retained_from())
+    if start >= end:
+        return
+    AiCallSessionDay.objects.filter(day__gte=start, day__lt=end).delete()
+    AiCallActorDay.objects.filter(day__gte=start, day__lt=end).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(SESSION_DAYS_SQL, _params(start, end))
+            cursor.execute(ACTOR_DAYS_SQL, _params(start, end))
+        return
+    actors = (
+        AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
+        .order_by()
+        .values("tenant", "actor_type", "timestamp", "cost_usd")
+    )
+    by_actor: dict[tuple, AiCallActorDay] = {}
+    for row in actors:
+        key = (floor_day(row["timestamp"]), row["tenant"], row["actor_type"])
+        actor = by_actor.get(key) or by_actor.setdefault(
+            key, AiCallActorDay(day=key[0], tenant=key[1], actor_type=key[2])
+        )
+        actor.calls += 1
+        actor.cost_usd += min(row["cost_usd"] or 0.0, float(MAX_COST_USD))
+    AiCallActorDay.objects.bulk_create(by_actor.values(), batch_size=1000)
+    raw = AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end).exclude(session_id="").order_by()
+    key = ("tenant", "session_id", "user_id")
+    rows: dict[tuple, AiCallSessionDay] = {}
+    traces: dict[tuple, set] = defaultdict(set)
+    fields = ("timestamp", *key, "status", "cost_usd", "total_tokens", "trace_id")
+    for ts, *k, status, cost, tokens, trace_id in raw.values_list(*fields):
+        day_key = (floor_day(ts), *k)
+        row = rows.get(day_key)
+        if row is None:
+            row = rows[day_key] = AiCallSessionDay(
+                day=day_key[0], **dict(zip(key, k, strict=True)), first_seen=ts, last_seen=ts
+            )
+        row.calls += 1
+        row.errors += status != Status.SUCCESS
+        row.cost_usd += min(cost or 0.0, float(MAX_COST_USD))
+        row.total_tokens += tokens or 0
+        row.first_seen, row.last_seen = min(row.first_seen, ts), max(row.last_seen, ts)
+        traces[day_key].add(trace_id)
+    for day_key, row in rows.items():
+        row.traces = sorted(traces[day_key])
+    AiCallSessionDay.objects.bulk_create(rows.values(), batch_size=1000)
 
 
 def _params(start: datetime, end: datetime) -> dict:
@@ -269,6 +333,27 @@ HOURS_AND_DAY_SQL = (
     f"days AS MATERIALIZED ({_DAYS_OF.format(src='calls')}) {_insert(DAY, 'days')}"
 )
 DAYS_FROM_HOURS_SQL = f"WITH rows AS ({_FROM_HOURS}) {_insert(DAY, 'rows', grouped=False)}"
+
+
+# One row per UTC day x tenant x session x user, straight from the raw calls (sums as in raw_sums).
+SESSION_DAYS_SQL = """
+INSERT INTO ailogs_aicallsessionday (day, tenant, session_id, user_id, calls, errors, cost_usd, total_tokens,
+    first_seen, last_seen, traces)
+SELECT date_trunc('day', "timestamp", 'UTC'), tenant, session_id, user_id, count(*),
+    count(*) FILTER (WHERE status <> 'success'), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)),
+    COALESCE(sum(total_tokens), 0), min("timestamp"), max("timestamp"),
+    jsonb_agg(DISTINCT trace_id)
+FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND session_id <> ''
+GROUP BY 1, 2, 3, 4
+"""
+
+
+ACTOR_DAYS_SQL = """
+INSERT INTO ailogs_aicallactorday (day, tenant, actor_type, calls, cost_usd)
+SELECT date_trunc('day', "timestamp", 'UTC'), tenant, actor_type, count(*), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s))
+FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s
+GROUP BY 1, 2, 3
+"""
 
 
 def _hour_rows(hour: datetime) -> list[AiCallHourly]:

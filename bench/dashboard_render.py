@@ -97,7 +97,7 @@ def generate() -> None:
     ai_partitions.CALLS.ensure(timezone.now().date(), 32, 1)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
+            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, ailogs_aicallsessionday, ailogs_aicallactorday, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
         )
         steps = [
             ("AI calls", AI_SQL, {"first": f, "last": min(f + CHUNK - 1, AI_CALLS)})
@@ -263,7 +263,11 @@ def backfill() -> None:
         cursor.execute("ANALYZE ailogs_aicallhourly")
 
 
-ROLLUP_TABLES = ("ailogs_aicallsketch",)  # beside ailogs_aicallhourly, emptied before a backfill
+ROLLUP_TABLES = (
+    "ailogs_aicallsketch",
+    "ailogs_aicallsessionday",
+    "ailogs_aicallactorday",
+)  # beside ailogs_aicallhourly, emptied before a backfill
 
 
 def main() -> None:
