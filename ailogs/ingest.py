@@ -459,6 +459,6 @@ def _store(rows: list[dict]) -> int:
     """
     if settings.AILOGS_SYNCHRONOUS_COMMIT or connection.vendor != "postgresql":
         return insert_new_rows(AiCall, rows, key_model=AiCallEventId)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")  # this transaction only
         return insert_new_rows(AiCall, rows, key_model=AiCallEventId)

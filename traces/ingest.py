@@ -76,17 +76,19 @@ def store(request) -> Result:
         resource = otlp.attributes(resource_spans.resource.attributes)
         try:
             _no_nul(resource, "resource attributes")
+            service = _text(str(resource.get("service.name") or ""), 200, "resource service.name")
         except Invalid as exc:
-            resource_error = str(exc)
+            resource_error, service = str(exc), ""
         else:
             resource_error = ""
+        fallbacks = _resource_identities(resource, window)
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name
             for span in scope_spans.spans:
                 try:
                     if resource_error:
                         raise Invalid(resource_error)
-                    row = _row(span, resource, scope, window)
+                    row = _row(span, resource, service, scope, window, fallbacks)
                 except Invalid as exc:
                     result.refuse(_where(index, span), str(exc))
                 else:
@@ -128,7 +130,19 @@ def _event_id(row: dict) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, row["key"]))
 
 
-def _row(span, resource: dict, scope: str, window: Window) -> dict:
+def _resource_identities(resource: dict, window: Window) -> list:
+    """Per identity (session, tenant, user), what a span of this resource gets when it has none
+    of its own: the value, or the Invalid that refuses it. Worked out once per resource."""
+    found = []
+    for _, names, limit, what in window.identities:
+        try:
+            found.append(_pick(names, resource, limit, what))
+        except Invalid as exc:
+            found.append(exc)
+    return found
+
+
+def _row(span, resource: dict, service: str, scope: str, window: Window, fallbacks: list) -> dict:
     trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
     if len(trace_id) != 16 or not any(trace_id):
         raise Invalid("trace_id must be 16 bytes (32 hex digits), not all zero.")
@@ -164,15 +178,20 @@ def _row(span, resource: dict, scope: str, window: Window) -> dict:
         "duration_ms": (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6,
         "status_code": span.status.code if span.status.code in STATUS_CODES else SpanStatus.UNSET,
         "status_message": _text(span.status.message, STATUS_MESSAGE_CHARS, "status.message"),
-        "service_name": _text(str(resource.get("service.name") or ""), 200, "resource service.name"),
+        "service_name": service,
         "scope": _text(scope, 200, "scope.name"),
         "is_genai": genai.is_genai(attributes),
         "attributes": attributes,
         "resource_attributes": resource,
         "events": _exception_events(span.events) if span.events else [],
     }
-    for field_name, names, limit, what in window.identities:
-        row[field_name] = _pick(names, attributes, resource, limit, what)
+    for (field_name, names, limit, what), fallback in zip(window.identities, fallbacks, strict=True):
+        value = _pick(names, attributes, limit, what)
+        if not value:
+            if isinstance(fallback, Invalid):
+                raise Invalid(str(fallback))
+            value = fallback
+        row[field_name] = value
     return row
 
 
@@ -193,13 +212,12 @@ def _text(value: str, limit: int, name: str) -> str:
     return value
 
 
-def _pick(names: tuple[str, ...], attributes: dict, resource: dict, limit: int, what: str) -> str:
-    """The first configured attribute present on the span, else on its resource."""
-    for source in (attributes, resource):
-        for name in names:
-            found = source.get(name)
-            if found is not None and found != "":
-                return _text(str(found), limit, f"{what} attribute {name}")
+def _pick(names: tuple[str, ...], attributes: dict, limit: int, what: str) -> str:
+    """The first configured attribute present in attributes (a span's, else its resource's)."""
+    for name in names:
+        found = attributes.get(name)
+        if found is not None and found != "":
+            return _text(str(found), limit, f"{what} attribute {name}")
     return ""
 
 

@@ -8,6 +8,8 @@ A table partitioned by time cannot carry a unique index on the key alone (it mus
 partition key), so such a model passes `key_model`: a small table whose primary key is the key.
 Keys are claimed there (`ON CONFLICT DO NOTHING ... RETURNING`) in the same statement that
 inserts only the rows whose key was claimed, which keeps concurrent retries exactly-once.
+Inside a caller's transaction no savepoint is made (two round trips per call): a failure here
+fails the caller's whole transaction, which is what every caller wants.
 A key model that is itself partitioned by day (`across_partitions = True`, primary key
 (key, day)) is also searched in the days it keeps before a key is claimed for today.
 """
@@ -112,7 +114,7 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         # claimed, or that have none, straight into the table: no stage table, no second pass
         # over the rows in the database. The claimed keys' index entries stay locked until the
         # commit, so a concurrent copy of the batch waits there and then finds them taken.
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             keys = [row[key_field] for row in rows if row.get(key_field) is not None]
             if keys:
                 cursor.execute(_claim_array_sql(model, key_field, key_model), [keys])
@@ -123,7 +125,7 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         return len(rows)
     stage = connection.ops.quote_name(f"_stage_{model._meta.db_table}")
     nested = connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Created once per connection (persistent connections), emptied at every commit.
         # INCLUDING IDENTITY: Django's auto ids are identity columns; without it the stage's
         # copy of the NOT NULL id column rejects every row (the real id is assigned on INSERT).
@@ -200,7 +202,7 @@ def _partial_unique(model, key_field: str) -> bool:
 
 
 def _insert_generic(model, rows: list[dict], key_field: str, key_model=None) -> int:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         keys = [row[key_field] for row in rows if row.get(key_field) is not None]
         store = key_model or model
         stored = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
