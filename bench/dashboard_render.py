@@ -184,12 +184,15 @@ def rebuild_ai_rollups_if_stale() -> None:
 
 def roll_up() -> None:
     from django.core.management import call_command
+    from django.db import connection
 
     from ailogs import rollup
 
     started = time.perf_counter()
     rollup.run()
     call_command("rollup_metrics", hours=24 * 31, verbosity=0)
+    with connection.cursor() as cursor:  # as autovacuum would soon: the plans need row counts
+        cursor.execute("ANALYZE ailogs_aicallhourly, ailogs_aicallsessionday, ailogs_aicallactorday")
     print(f"rollups built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -260,7 +263,7 @@ def backfill() -> None:
         flush=True,
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE ailogs_aicallhourly")
+        cursor.execute("ANALYZE ailogs_aicallhourly, ailogs_aicallsessionday, ailogs_aicallactorday")
 
 
 ROLLUP_TABLES = (
