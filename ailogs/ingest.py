@@ -334,15 +334,7 @@ def decode_valid(body: bytes) -> ValidBatch | None:
         decoded = _DECODER.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    events = decoded if type(decoded) is list else [decoded]
-    context = Context()
-    rows = ValidBatch()
-    for event in events:
-        row = _fast_row(event, context)
-        if row is None:
-            return None
-        rows.append(row)
-    return rows
+    return _valid_rows(decoded if type(decoded) is list else [decoded], storable=True)
 
 
 def convert_valid(items: list) -> ValidBatch | None:
@@ -353,16 +345,23 @@ def convert_valid(items: list) -> ValidBatch | None:
         events = msgspec.convert(items, list[_Event])
     except msgspec.ValidationError:
         return None
+    return _valid_rows(events, storable=False)
+
+
+def _valid_rows(events: list[_Event], storable: bool) -> ValidBatch | None:
+    """The rows of these typed events, or None at the first one a check outside the types (or,
+    unless the text is known `storable`, PostgreSQL) would refuse."""
     context = Context()
     rows = ValidBatch()
     for event in events:
         row = _fast_row(event, context)
         if row is None:
             return None
-        unstorable: dict = {}
-        _check_encodable(row, unstorable)
-        if unstorable:
-            return None
+        if not storable:
+            unstorable: dict = {}
+            _check_encodable(row, unstorable)
+            if unstorable:
+                return None
         rows.append(row)
     return rows
 
