@@ -569,7 +569,12 @@ SESSION_ORDERS = ("calls", "first_seen", "last_seen", "cost_usd", "total_tokens"
 
 
 def sessions(
-    since: datetime, until: datetime, filters: dict | None = None, order: str = "-last_seen", limit: int = 100
+    since: datetime,
+    until: datetime,
+    filters: dict | None = None,
+    order: str = "-last_seen",
+    limit: int = 100,
+    with_trace_ids: bool = False,
 ):
     """One row per session id over the window: traces, calls, first / last seen, cost, errors.
 
@@ -577,7 +582,8 @@ def sessions(
     SESSION_ORDERS, "-" first for descending. Windows holding whole rolled-up days read those days'
     session rows (AiCallSessionDay, one per session and day) and the raw calls of the partial days
     at both ends only, all grouped in one query: the same figures as grouping the raw calls (that
-    took ~6 s over 30 days of 5M calls). Distinct traces are then counted for the `limit` kept."""
+    took ~6 s over 30 days of 5M calls). Distinct traces are then counted for the `limit` kept;
+    `with_trace_ids` also gives each row those traces' ids ("" standing for calls without one)."""
     if order.lstrip("-") not in SESSION_ORDERS:
         raise ValueError(f"unknown session order {order!r}")
     filters = {name: value for name, value in (filters or {}).items() if value}
@@ -596,8 +602,11 @@ def sessions(
         if days is not None:  # tenant and user_id, MAX() as the raw path takes them, for the rows kept only
             row = by_id[session_id]
             row["tenant"], row["user_id"] = max(row["tenant"], tenant), max(row["user_id"], user_id)
-    traces = {session_id: len(ids) for session_id, ids in traces.items()}
-    return [{"session_id": r["session_id"], "traces": traces.get(r["session_id"], 0), **r} for r in rows]
+    found = [{"session_id": r["session_id"], "traces": len(traces.get(r["session_id"], ())), **r} for r in rows]
+    if with_trace_ids:
+        for row in found:
+            row["trace_ids"] = frozenset(traces.get(row["session_id"], ()))
+    return found
 
 
 # No MAX(tenant), MAX(user_id) here: comparing text under the collation for 1.7M rows (30 days of
@@ -682,10 +691,7 @@ def session_traces(session_id: str) -> list[dict]:
     return list(rows.order_by("first_seen"))
 
 
-def session_trace_ids(session_ids: list[str], since: datetime | None = None, until: datetime | None = None) -> set:
-    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id,
-    of calls in [since, until) when given."""
-    if since is not None:
-        return {(session, trace) for session, trace, _, _ in _session_calls(session_ids, since, until) if trace}
+def session_trace_ids(session_ids: list[str]) -> set:
+    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id."""
     rows = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
     return set(rows.values_list("session_id", "trace_id").distinct())

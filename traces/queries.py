@@ -136,14 +136,16 @@ def _tree(items: list[Item]) -> list[Item]:
 def sessions(since: datetime, until: datetime, filters: dict | None = None, limit: int = 100) -> list[dict]:
     """Sessions over the window, newest activity first, with their feedback counts: those of AI
     calls, and those whose traces made none (a run of tools only)."""
-    rows = _merge_span_sessions(ailogs.sessions(since, until, filters, limit=limit), since, until, filters, limit)
+    rows = ailogs.sessions(since, until, filters, limit=limit, with_trace_ids=True)
+    rows = _merge_span_sessions(rows, since, until, filters, limit)
     _add_feedback(rows)
     return rows
 
 
 def _merge_span_sessions(rows: list[dict], since, until, filters: dict | None, limit: int) -> list[dict]:
     """Add the sessions of root spans in the window to `rows` (AI-call sessions, newest first);
-    a session's traces are then those with a call or a root span in the window."""
+    a session's traces are then those with a call or a root span in the window (the AI rows
+    carry their calls' trace ids, which are dropped here)."""
     roots = Span.objects.filter(start_time__gte=since, start_time__lt=until, parent_span_id="").exclude(session_id="")
     roots = roots.filter(**{name: value for name, value in (filters or {}).items() if value})
     found = roots.values("session_id").annotate(
@@ -164,8 +166,9 @@ def _merge_span_sessions(rows: list[dict], since, until, filters: dict | None, l
             row["first_seen"] = min(row["first_seen"], span_row["first_seen"])
             row["last_seen"] = max(row["last_seen"], span_row["last_seen"])
     ids = list(by_session)
+    with_calls = {(row["session_id"], trace_id) for row in rows for trace_id in row.pop("trace_ids")}
     span_traces = set(roots.filter(session_id__in=ids).values_list("session_id", "trace_id").distinct())
-    for session_id, _ in span_traces - ailogs.session_trace_ids(ids, since, until):
+    for session_id, _ in span_traces - with_calls:
         by_session[session_id]["traces"] = by_session[session_id].get("traces", 0) + 1
     return sorted(by_session.values(), key=lambda row: (row["last_seen"], row["session_id"]), reverse=True)[:limit]
 
