@@ -337,15 +337,16 @@ def decode_valid(body: bytes) -> ValidBatch | None:
     return _valid_rows(decoded if type(decoded) is list else [decoded], storable=True)
 
 
-def convert_valid(items: list) -> ValidBatch | None:
+def convert_valid(items: list, storable: bool = False) -> ValidBatch | None:
     """decode_valid for events already decoded (OTLP spans, the demo): the rows when every event
     is valid, else None. Python strings, unlike JSON text, can hold a lone surrogate, so each row
-    is also checked for what PostgreSQL could not store."""
+    is also checked for what PostgreSQL could not store, unless the caller knows its text is
+    `storable` (valid UTF-8 without NUL)."""
     try:
         events = msgspec.convert(items, list[_Event])
     except msgspec.ValidationError:
         return None
-    return _valid_rows(events, storable=False)
+    return _valid_rows(events, storable=storable)
 
 
 def _valid_rows(events: list[_Event], storable: bool) -> ValidBatch | None:
@@ -426,12 +427,13 @@ def store_valid(rows: ValidBatch, api_key: str = "") -> dict:
     return {"accepted": inserted, "duplicates": len(rows) - inserted, "errors": []}
 
 
-def ingest(items: list, api_key: str = "") -> dict:
+def ingest(items: list, api_key: str = "", storable: bool = False) -> dict:
     """Validate and store a batch; return the response body {"accepted", "duplicates", "errors"}.
 
-    `api_key` is the name of the key that sent it (per-key cost alerts and budgets).
+    `api_key` is the name of the key that sent it (per-key cost alerts and budgets); `storable`
+    as in convert_valid.
     """
-    valid = convert_valid(items)
+    valid = convert_valid(items, storable)
     if valid is not None:
         return store_valid(valid, api_key)
     context = Context()

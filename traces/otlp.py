@@ -118,6 +118,8 @@ def _convert(item) -> None:
 def value(any_value):
     """An OTLP AnyValue as plain JSON-able Python."""
     which = any_value.WhichOneof("value")
+    if which in _SCALARS:
+        return getattr(any_value, which)
     if which is None:
         return None
     if which == "array_value":
@@ -126,13 +128,21 @@ def value(any_value):
         return attributes(any_value.kvlist_value.values)
     if which == "bytes_value":
         return base64.b64encode(any_value.bytes_value).decode()
-    if which == "double_value" and not math.isfinite(any_value.double_value):
-        return None  # JSON (and jsonb) has no NaN or Infinity
-    return getattr(any_value, which)
+    double = any_value.double_value
+    return double if math.isfinite(double) else None  # JSON (and jsonb) has no NaN or Infinity
+
+
+_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
 
 
 def attributes(key_values) -> dict:
-    return {kv.key: value(kv.value) for kv in key_values}
+    found = {}
+    for kv in key_values:
+        item = kv.value
+        which = item.WhichOneof("value")
+        # strings are most attributes: read them here, without a call per attribute
+        found[kv.key] = item.string_value if which == "string_value" else value(item)
+    return found
 
 
 def response(rejected: int, error_message: str, kind: str) -> bytes:

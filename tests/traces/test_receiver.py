@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import uuid
 
 import pytest
 from django.db import connections
@@ -20,6 +21,7 @@ from tests.traces.helpers import (
     span,
     status_of,
 )
+from traces.ingest import EVENT_NAMESPACE
 from traces.models import Span
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +51,14 @@ def test_a_repeated_export_stores_nothing_twice(api_client):
     assert post(client, message).status_code == 200
     assert post(client, message).status_code == 200
     assert (Span.objects.count(), AiCall.objects.count()) == (2, 1)
+
+
+def test_a_genai_spans_call_keeps_the_event_id_derived_from_trace_and_span_id(api_client):
+    # An exporter's retry that straddles an upgrade must find the same event id: never change it.
+    chat = span("chat", attributes=genai_attributes())
+    assert post(api_client("traces:write"), export(chat)).status_code == 200
+    key = chat.trace_id.hex() + chat.span_id.hex()
+    assert AiCall.objects.get().event_id == uuid.uuid5(EVENT_NAMESPACE, key)
 
 
 def test_it_reports_partial_success_naming_the_first_problem(api_client):
