@@ -118,3 +118,25 @@ def seconds_in_threads(target, shares: list) -> float:
     for thread in threads:
         thread.join()
     return time.perf_counter() - started
+
+
+def endpoint_copy_rounds(rounds: int, endpoint, copy_rate, per_request: int, what: str, label: str = "") -> float:
+    """The median endpoint/COPY ratio of `rounds` back-to-back pairs. On a shared machine the load
+    changes within seconds, so each ratio compares an endpoint run (`endpoint()`: http_load's
+    figures) with the raw COPY of the same rows right after it (`copy_rate(n)`: rows/s for n
+    bodies, as many as the endpoint stored, 10-60)."""
+    import statistics
+
+    ratios = []
+    for round_ in range(1, rounds + 1):
+        result = endpoint()
+        copy = copy_rate(max(10, min(result["requests"], 60)))
+        rate = result["rps"] * per_request
+        ratios.append(rate / copy)
+        print(
+            f"{label}round {round_}: endpoint {rate:,.0f} {what}/s ({per_request} per request, p50 "
+            f"{result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, {result['statuses']}); raw COPY of the "
+            f"same rows into the same table(s): {copy:,.0f} {what}/s; endpoint/COPY = {ratios[-1]:.2f}  [{machine()}]",
+            flush=True,
+        )
+    return statistics.median(ratios)

@@ -19,7 +19,6 @@ AILOGS_BENCH_PORT (8101), AILOGS_STEADY_DB (ailogs_bench_steady), BENCH_DJANGO_D
 
 import os
 import signal
-import statistics
 import subprocess
 import threading
 import time
@@ -236,25 +235,14 @@ def main() -> None:
     with MakeRunServer(DB, PORT) as server:
         print(f"server command: {server.command} (PORT={PORT})")
         load("/api/v1/ai-logs/", bodies, 4, 3, key)  # warm-up
-        # Interleaved rounds: on a shared machine the load changes within seconds, so each ratio
-        # compares the endpoint and COPY measured back to back, and the median of ROUNDS is given.
-        ratios = []
-        for round_ in range(1, ROUNDS + 1):
-            batch = load("/api/v1/ai-logs/", bodies, 4, SECONDS, key)
-            copies = max(10, min(batch["requests"], 100))
-            copy_rate = raw_copy_rate_of(DB, bodies, copies, connections=2)
-            events = batch["rps"] * BATCH
-            ratios.append(events / copy_rate)
-            print(
-                f"round {round_}: endpoint {events:,.0f} events/s (batch of {BATCH}, p50 {batch['p50_ms']:.0f} ms, "
-                f"p99 {batch['p99_ms']:.0f} ms, {batch['statuses']}); raw COPY of the same rows into the same "
-                f"table, 2 connections, 500/txn: {copy_rate:,.0f} rows/s; endpoint/COPY = {ratios[-1]:.2f}  "
-                f"[{common.machine()}]",
-                flush=True,
-            )
-        print(
-            f"steady state (~{have:,} rows): endpoint/COPY median of {ROUNDS} rounds = {statistics.median(ratios):.2f}"
+        ratio = common.endpoint_copy_rounds(
+            ROUNDS,
+            lambda: load("/api/v1/ai-logs/", bodies, 4, SECONDS, key),
+            lambda count: raw_copy_rate_of(DB, bodies, count, connections=2),
+            BATCH,
+            "events",
         )
+        print(f"steady state (~{have:,} rows): endpoint/COPY median of {ROUNDS} rounds = {ratio:.2f}")
         if PURGE_ROWS:
             purge_during_load(key, bodies)
     print(f"load after: {common.machine()}")

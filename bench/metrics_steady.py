@@ -14,7 +14,6 @@ phase), METRICS_STEADY_ROUNDS (3), METRICS_BENCH_PORT (8121), BENCH_DJANGO_DEBUG
 
 import json
 import os
-import statistics
 import threading
 import time
 import uuid
@@ -137,19 +136,14 @@ def raw_copy_rate(bodies: Bodies, batches: int, connections: int = 2) -> float:
 
 def rounds(key: str, bodies: Bodies, label: str) -> float:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    ratios = []
-    for round_ in range(1, ROUNDS + 1):
-        endpoint = http_load(PORT, lambda: ("POST", "/api/v1/metrics/", bodies(), headers), 4, SECONDS)
-        copy_rate = raw_copy_rate(bodies, max(10, min(endpoint["requests"], 60)))
-        samples = endpoint["rps"] * BATCH
-        ratios.append(samples / copy_rate)
-        print(
-            f"{label} round {round_}: endpoint {samples:,.0f} samples/s (p50 {endpoint['p50_ms']:.0f} ms, "
-            f"p99 {endpoint['p99_ms']:.0f} ms, {endpoint['statuses']}); raw COPY of the same rows, 2 connections: "
-            f"{copy_rate:,.0f} rows/s; endpoint/COPY = {ratios[-1]:.2f}  [{common.machine()}]",
-            flush=True,
-        )
-    return statistics.median(ratios)
+    return common.endpoint_copy_rounds(
+        ROUNDS,
+        lambda: http_load(PORT, lambda: ("POST", "/api/v1/metrics/", bodies(), headers), 4, SECONDS),
+        lambda count: raw_copy_rate(bodies, count),
+        BATCH,
+        "samples",
+        f"{label} ",
+    )
 
 
 def main() -> None:

@@ -77,15 +77,16 @@ def fresh_export(template: bytes) -> bytes:
     return template.replace(MARK, next(_requests).to_bytes(8, "big"))
 
 
-def _load(template: bytes, threads: int, seconds: float, key: str) -> dict:
+def export_load(make_body, threads: int, seconds: float, key: str, port: int = PORT) -> dict:
+    """POST the exports make_body() returns from `threads` threads for `seconds`."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/x-protobuf"}
 
     def partial_as_negative(status: int, answer: bytes) -> int:
         return status if not answer else -status  # a 200 with a body is a partial success
 
     return http_load(
-        PORT,
-        lambda: ("POST", "/api/v1/otel/v1/traces", fresh_export(template), headers),
+        port,
+        lambda: ("POST", "/api/v1/otel/v1/traces", make_body(), headers),
         threads,
         seconds,
         partial_as_negative,
@@ -138,8 +139,8 @@ def main() -> None:
         f"machine: {common.machine()}, {SPANS} spans per export (1/3 GenAI), {SECONDS:.0f} s per phase, gunicorn 2 sync workers on :{PORT}"
     )
     with common.Gunicorn(DB, PORT):
-        _load(template, 4, 2, key)  # warm-up
-        otlp = _load(template, 4, SECONDS, key)
+        export_load(lambda: fresh_export(template), 4, 2, key)  # warm-up
+        otlp = export_load(lambda: fresh_export(template), 4, SECONDS, key)
         from bench import ailogs_ingest
 
         ailogs_ingest.PORT = PORT
