@@ -129,7 +129,7 @@ def main() -> None:
     from monitoring_site.models import ApiKey
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE traces_span, traces_spankey, ailogs_aicall, ailogs_aicallhourly")
+        cursor.execute("TRUNCATE traces_span, ailogs_aicall, ailogs_aicallhourly")
     install(open(os.devnull, "w"))  # the default price table: GenAI spans are priced
     _, key = ApiKey.issue(
         f"bench-{uuid.uuid4().hex[:6]}", ["traces:write", "ailogs:write"], rate_limit_per_minute=10**9

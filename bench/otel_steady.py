@@ -3,8 +3,7 @@
 The span table is seeded once with OTEL_STEADY_SPANS spans (default 10,000,000) over the last 30
 days, generated server-side in time order (INSERT ... SELECT, 1M rows per statement): traces of 16
 spans with random ids as OpenTelemetry SDKs make them, every third span a GenAI call (also seeded
-as an AI call), with the idempotency keys the receiver keeps (SPANS_RETENTION_DAYS of them) and
-the AI calls' event ids of the dedup window; later runs reuse it (the database is kept). Then, in
+as an AI call), with the AI calls' event ids of the dedup window; later runs reuse it (the database is kept). Then, in
 OTEL_STEADY_ROUNDS interleaved rounds:
 
 - 512-span protobuf exports (bench.otel_ingest's, random trace ids per request) for
@@ -36,10 +35,10 @@ WORKERS = 2  # the Procfile's default WEB_CONCURRENCY
 
 # Span g of trace g / 16 (random-looking ids from md5, as SDKs draw them at random), in time order.
 SEED_SPANS = """
-INSERT INTO traces_span (key, trace_id, span_id, parent_span_id, name, kind, start_time, end_time,
+INSERT INTO traces_span (trace_id, span_id, parent_span_id, name, kind, start_time, end_time,
     duration_ms, status_code, status_message, service_name, scope, session_id, tenant, user_id,
     is_genai, attributes, resource_attributes, events)
-SELECT t || s, t, s, CASE WHEN g %% 16 = 0 THEN '' ELSE root END,
+SELECT t, s, CASE WHEN g %% 16 = 0 THEN '' ELSE root END,
     CASE WHEN g %% 3 = 1 THEN 'chat gpt-4o-mini' ELSE 'tool_' || g %% 7 END, 1, ts,
     ts + interval '40 ms', 40, CASE WHEN g %% 50 = 0 THEN 2 ELSE 0 END, '', 'bench-agent',
     'bench', 'session-' || (g / 16) %% 5000, 'tenant-' || (g / 16) %% 5, '',
@@ -62,7 +61,7 @@ SEED_CALLS = """
 INSERT INTO ailogs_aicall (event_id, "timestamp", function, provider, model, status, duration_ms,
     prompt_tokens, completion_tokens, total_tokens, cost_usd, cost_source, input_hash, output_preview,
     error_message, user_id, session_id, tenant, actor_type, trace_id, metadata)
-SELECT md5(key)::uuid, end_time, name, 'openai', 'gpt-4o-mini', 'success', duration_ms,
+SELECT md5(trace_id || span_id)::uuid, end_time, name, 'openai', 'gpt-4o-mini', 'success', duration_ms,
     (attributes ->> 'gen_ai.usage.input_tokens')::int, (attributes ->> 'gen_ai.usage.output_tokens')::int,
     (attributes ->> 'gen_ai.usage.input_tokens')::int + (attributes ->> 'gen_ai.usage.output_tokens')::int,
     0.0004, 'computed', '', '', '', '', session_id, tenant, '', trace_id,
@@ -72,7 +71,7 @@ FROM traces_span WHERE is_genai AND start_time >= %(start)s AND start_time < %(e
 
 
 def seed_once() -> int:
-    """Fill the span table to ROWS over the last 30 days (once), with keys and AI calls; return its rows."""
+    """Fill the span table to ROWS over the last 30 days (once), with their AI calls; return its rows."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -83,7 +82,7 @@ def seed_once() -> int:
     if have >= 0.95 * ROWS:
         return have
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE traces_span, traces_spankey, ailogs_aicall, ailogs_aicalleventid, ailogs_aicallhourly")
+        cursor.execute("TRUNCATE traces_span, ailogs_aicall, ailogs_aicalleventid, ailogs_aicallhourly")
     print(f"seeding {ROWS:,} spans over 30 days (once; the database {DB} is kept for later runs)", flush=True)
     now = timezone.now()
     start, span = now - timedelta(days=30), timedelta(days=30) - timedelta(minutes=5)
@@ -97,17 +96,12 @@ def seed_once() -> int:
             cursor.execute(SEED_CALLS, {"start": chunk_start, "end": start + last * step})
         print(f"  seeded spans {first:,}-{last:,} and their AI calls ({common.machine()})", flush=True)
     with connection.cursor() as cursor:
-        # The keys the receiver keeps: one per stored span, SPANS_RETENTION_DAYS long (all of them
-        # here); inserted in key order, as a btree fills fastest.
-        cursor.execute(
-            "INSERT INTO traces_spankey (key, created_at) SELECT key, start_time FROM traces_span ORDER BY key"
-        )
         cursor.execute(
             "INSERT INTO ailogs_aicalleventid (event_id, day) SELECT event_id, (\"timestamp\" AT TIME ZONE 'UTC')::date "
             'FROM ailogs_aicall WHERE "timestamp" >= %s',
             [now - timedelta(days=settings.AILOGS_DEDUP_DAYS)],
         )
-        for table in ("traces_span", "traces_spankey", "ailogs_aicall", "ailogs_aicalleventid"):
+        for table in ("traces_span", "ailogs_aicall", "ailogs_aicalleventid"):
             cursor.execute(f"VACUUM ANALYZE {table}")  # autovacuum is off on this machine
     print(f"seeded in {time.perf_counter() - began:.0f} s", flush=True)
     return ROWS
@@ -115,7 +109,7 @@ def seed_once() -> int:
 
 class Exports:
     """bench.otel_ingest's 512-span export with fresh random trace ids per request (as SDKs draw
-    them), so the keys land all over the key index as in production."""
+    them), so they land all over the unique index as in production."""
 
     def __init__(self) -> None:
         self.template = export_template()

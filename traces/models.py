@@ -1,8 +1,6 @@
-"""Spans received over OTLP (raw, partitioned by day on PostgreSQL) and the keys that make a
-repeated export idempotent."""
+"""Spans received over OTLP (raw, partitioned by day on PostgreSQL)."""
 
 from django.db import models
-from django.db.models.functions import Now
 
 NAME_CHARS = 500
 STATUS_MESSAGE_CHARS = 4000
@@ -29,10 +27,10 @@ class SpanStatus(models.IntegerChoices):
 
 class Span(models.Model):
     """One finished span. On PostgreSQL the table is partitioned by day on `start_time`
-    (migration 0002), so its primary key is (id, start_time) and (trace_id, span_id) uniqueness
-    lives in SpanKey, through `key`."""
+    (migration 0002), so its primary key is (id, start_time) and a span is unique per
+    (trace_id, span_id, start_time): a repeated export (the same span, so the same start) lands
+    in the same day's partition and is stored once, checked by that partition's own index."""
 
-    key = models.CharField(max_length=48, help_text="trace_id + span_id: a repeated export is stored once.")
     trace_id = models.CharField(max_length=32, help_text="32 lowercase hex digits.")
     span_id = models.CharField(max_length=16, help_text="16 lowercase hex digits.")
     parent_span_id = models.CharField(max_length=16, blank=True)
@@ -54,9 +52,11 @@ class Span(models.Model):
     events = models.JSONField(default=list, blank=True, help_text="Exception events only.")
 
     class Meta:
+        constraints = [
+            # idempotency, and (by its first column) the trace page and GET /api/v1/traces/{id}/
+            models.UniqueConstraint(fields=["trace_id", "span_id", "start_time"], name="traces_span_identity"),
+        ]
         indexes = [
-            # the trace page and GET /api/v1/traces/{trace_id}/: every span of one trace
-            models.Index(fields=["trace_id"], name="traces_span_trace"),
             # slowest traces over a window (dashboard): root spans only, a small partial index
             models.Index(fields=["start_time"], condition=models.Q(parent_span_id=""), name="traces_span_root_start"),
             # a session's traces (sessions list and page): root spans that carry a session id
@@ -73,14 +73,3 @@ class Span(models.Model):
     @property
     def is_error(self) -> bool:
         return self.status_code == SpanStatus.ERROR
-
-
-class SpanKey(models.Model):
-    """(trace_id, span_id) pairs already stored: the partitioned span table cannot hold a unique
-    index without the partition key, so this small table does (like metrics.MetricEventId)."""
-
-    key = models.CharField(max_length=48, primary_key=True)
-    created_at = models.DateTimeField(db_default=Now(), db_index=True)
-
-    def __str__(self) -> str:
-        return self.key

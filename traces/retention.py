@@ -1,5 +1,5 @@
 """Retention: spans SPANS_RETENTION_DAYS (whole daily partitions dropped on PostgreSQL, batched
-deletes elsewhere), and the idempotency keys of the same age."""
+deletes elsewhere). A span's uniqueness lives in its own partition, so nothing else is kept."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from monitoring_site.retention import purge_in_batches
-from traces.models import Span, SpanKey
+from traces.models import Span
 from traces.partitions import spans
 
 
@@ -20,16 +20,11 @@ def cutoff(now: datetime | None = None) -> datetime:
 def purge(dry_run: bool, now: datetime | None = None) -> dict[str, int]:
     moment = cutoff(now)
     dropped = spans.drop_before(moment, dry_run=dry_run)
-    querysets = {
-        # on PostgreSQL only the DEFAULT partition can still hold such rows
-        "spans": Span.objects.filter(start_time__lt=moment),
-        # a key outlives its span by at most a day: a retry that late is refused as too old anyway
-        "span keys": SpanKey.objects.filter(created_at__lt=moment),
-    }
+    # on PostgreSQL only the DEFAULT partition can still hold such rows
+    expired = Span.objects.filter(start_time__lt=moment)
     if dry_run:  # the count over the parent table already includes the partitions to drop
-        return {name: qs.count() for name, qs in querysets.items()}
-    result = {name: purge_in_batches(qs) for name, qs in querysets.items()}
-    result["spans"] += sum(dropped.values())
+        return {"spans": expired.count()}
+    result = {"spans": purge_in_batches(expired) + sum(dropped.values())}
     if dropped:
         result["span partitions"] = len(dropped)
     return result

@@ -12,6 +12,9 @@ Inside a caller's transaction no savepoint is made (two round trips per call): a
 fails the caller's whole transaction, which is what every caller wants.
 A key model that is itself partitioned by day (`across_partitions = True`, primary key
 (key, day)) is also searched in the days it keeps before a key is claimed for today.
+A time-partitioned table may instead be unique on a key that includes its partition column
+(`key_field` a tuple of fields, e.g. a span's trace_id, span_id and start time): then ON CONFLICT
+on that unique index needs no key table, and each partition's index stays the size of its day.
 """
 
 import msgspec
@@ -20,11 +23,11 @@ from django.db.models import JSONField
 from psycopg.types.json import Jsonb
 
 
-def insert_new_rows(model, rows: list[dict], key_field: str = "event_id", key_model=None) -> int:
+def insert_new_rows(model, rows: list[dict], key_field: str | tuple[str, ...] = "event_id", key_model=None) -> int:
     """Insert rows (dicts of column attname -> value); return how many were actually inserted.
 
-    With `key_model`, key uniqueness is enforced by that model's primary key (named key_field)
-    instead of a unique constraint on `model`.
+    `key_field` names the field (or the tuple of fields) of a unique constraint on `model`. With
+    `key_model`, key uniqueness is enforced by that model's primary key (named key_field) instead.
     """
     if not rows:
         return 0
@@ -35,11 +38,19 @@ def insert_new_rows(model, rows: list[dict], key_field: str = "event_id", key_mo
     return _insert_generic(model, rows, key_field, key_model)
 
 
-def _first_per_key(rows: list[dict], key_field: str) -> list[dict]:
+def _key(row: dict, key_field: str | tuple[str, ...]):
+    """The row's key: one value, or a tuple of values (None when one of them is missing)."""
+    if type(key_field) is str:
+        return row.get(key_field)
+    key = tuple(row.get(name) for name in key_field)
+    return None if None in key else key
+
+
+def _first_per_key(rows: list[dict], key_field) -> list[dict]:
     seen: set = set()
     kept = []
     for row in rows:
-        key = row.get(key_field)
+        key = _key(row, key_field)
         if key is not None:
             if key in seen:
                 continue
@@ -88,11 +99,10 @@ def _copy(cursor, model, table: str, quoted: str, attnames: list[str], rows: lis
             copy.write_row(values)
 
 
-def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) -> int:
+def _insert_postgres(model, rows: list[dict], key_field, key_model=None) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     attnames = _columns(model, rows)
     quoted = ", ".join(connection.ops.quote_name(model._meta.get_field(a).column) for a in attnames)
-    key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
     if key_model is None and len(rows) <= SMALL_BATCH:
         values = ", ".join(["(" + ", ".join(["%s"] * len(attnames)) + ")"] * len(rows))
         params = [_adapt(row[a]) for row in rows for a in attnames]
@@ -106,6 +116,7 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
         row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
         stage = f"(VALUES {', '.join([row_sql] * len(rows))}) AS s ({quoted})"
         params = [_adapt(row[a]) for row in rows for a in attnames]
+        key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
         with connection.cursor() as cursor:
             cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model, inline=True), params)
             return cursor.rowcount
@@ -137,11 +148,8 @@ def _insert_postgres(model, rows: list[dict], key_field: str, key_model=None) ->
             # Inside an outer transaction ON COMMIT has not emptied the stage since the last call.
             cursor.execute(f"TRUNCATE {stage}")
         _copy(cursor, model, stage, quoted, attnames, rows)
-        if key_model is not None:
-            cursor.execute(_claim_keys_sql(table, quoted, stage, key_column, key_model))
-        else:
-            conflict = _on_conflict(model, key_field)
-            cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
+        conflict = _on_conflict(model, key_field)
+        cursor.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage} {conflict}")  # noqa: S608
         return cursor.rowcount
 
 
@@ -163,7 +171,10 @@ def _claim_array_sql(model, key_field: str, key_model) -> str:
     )
 
 
-def _on_conflict(model, key_field: str) -> str:
+def _on_conflict(model, key_field) -> str:
+    if type(key_field) is not str:
+        columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in key_field)
+        return f"ON CONFLICT ({columns}) DO NOTHING"
     key_column = connection.ops.quote_name(model._meta.get_field(key_field).column)
     if _partial_unique(model, key_field):
         return f"ON CONFLICT ({key_column}) WHERE {key_column} IS NOT NULL DO NOTHING"
@@ -201,12 +212,18 @@ def _partial_unique(model, key_field: str) -> bool:
     return False
 
 
-def _insert_generic(model, rows: list[dict], key_field: str, key_model=None) -> int:
+def _insert_generic(model, rows: list[dict], key_field, key_model=None) -> int:
     with transaction.atomic(savepoint=False):
-        keys = [row[key_field] for row in rows if row.get(key_field) is not None]
         store = key_model or model
-        stored = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
-        fresh = [model(**row) for row in _first_per_key(rows, key_field) if row.get(key_field) not in stored]
+        rows = _first_per_key(rows, key_field)
+        if type(key_field) is str:
+            keys = [row[key_field] for row in rows if row.get(key_field) is not None]
+            stored = set(store._base_manager.filter(**{f"{key_field}__in": keys}).values_list(key_field, flat=True))
+        else:  # found by the first field (the unique index's leading column), compared whole here
+            first = key_field[0]
+            candidates = store._base_manager.filter(**{f"{first}__in": {row[first] for row in rows}})
+            stored = set(candidates.values_list(*key_field))
+        fresh = [model(**row) for row in rows if _key(row, key_field) not in stored]
         if key_model is not None:
             claimed = [
                 key_model(**{key_field: getattr(obj, key_field)})

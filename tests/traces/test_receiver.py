@@ -53,6 +53,20 @@ def test_a_repeated_export_stores_nothing_twice(api_client):
     assert (Span.objects.count(), AiCall.objects.count()) == (2, 1)
 
 
+def test_a_large_export_sent_again_with_new_spans_stores_only_the_new_ones(api_client):
+    # Over 20 spans an export goes through COPY and ON CONFLICT on the day partition's unique
+    # index (fewer take one INSERT ... VALUES): both must recognise a repeat.
+    client = api_client("traces:write")
+    first = [span(f"step {i}", attributes=genai_attributes() if i % 3 == 0 else None) for i in range(30)]
+    assert post(client, export(*first)).status_code == 200
+    again = first + [span(f"new {i}") for i in range(5)]
+    response = post(client, export(*again))
+    assert response.status_code == 200 and not answer(response).HasField("partial_success")
+    assert Span.objects.count() == 35
+    assert AiCall.objects.count() == 10
+    assert Span.objects.filter(name="step 7").count() == 1
+
+
 def test_a_genai_spans_call_keeps_the_event_id_derived_from_trace_and_span_id(api_client):
     # An exporter's retry that straddles an upgrade must find the same event id: never change it.
     chat = span("chat", attributes=genai_attributes())

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from traces import retention
-from traces.models import Span, SpanKey
+from traces.models import Span
 from traces.partitions import spans as partitions
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def make_span(name: str, age_days: float) -> None:
     start = timezone.now() - timedelta(days=age_days)
-    key = f"{name:0>32}"[:32] + "0" * 16
-    Span.objects.create(
-        key=key, trace_id=key[:32], span_id="1" * 16, name=name, start_time=start, end_time=start, duration_ms=0
-    )
-    SpanKey.objects.create(key=key)
+    trace_id = f"{name:0>32}"[:32]
+    Span.objects.create(trace_id=trace_id, span_id="1" * 16, name=name, start_time=start, end_time=start, duration_ms=0)
 
 
 def test_purge_expired_removes_old_spans_and_keeps_recent_ones(settings):
