@@ -58,6 +58,10 @@ class Check(models.Model):
     alert_after = models.DateTimeField(null=True, blank=True, help_text="Down if no ping arrives before this.")
     consecutive_failures = models.PositiveIntegerField(default=0)
     n_pings = models.PositiveIntegerField(default=0)
+    # The ping rate limit's fixed one-minute window, counted by the ping's own UPDATE of this row:
+    # no cache round trip per ping, and one count per check whichever web process took the ping.
+    rate_minute = models.IntegerField(default=0, editable=False, help_text="Minute (since 1970) counted below.")
+    rate_count = models.IntegerField(default=0, editable=False, help_text="Pings taken in that minute.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
