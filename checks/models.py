@@ -66,7 +66,11 @@ class Check(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "alert_after"])]  # the late-check sweep
+        # No index over alert_after (nor any column a ping changes): every ping's UPDATE moves
+        # alert_after, and an index over it made each one write a new entry into all five indexes
+        # of this table instead of a HOT update in place. The late-check sweep reads the whole
+        # table once a minute instead (docs/performance/checks.md). Fillfactor 50 (migration 0003)
+        # leaves room on each page for those in-place updates.
 
     def __str__(self) -> str:
         return self.name
