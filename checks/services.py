@@ -29,10 +29,30 @@ class RateLimited(Exception):
     """The check has taken its pings for this minute already; nothing was stored."""
 
 
+# (code, limit) -> the minute this process saw that check's window full. A full window stays full
+# until its minute ends, so a job pinging in a loop costs the database one statement per process
+# and minute; the following pings of that minute are refused here.
+_full_windows: dict[tuple, int] = {}
+FULL_WINDOWS_KEPT = 10_000
+
+
 def record_ping(code, data: PingData, now: datetime | None = None, rate_limit: int | None = None) -> bool:
     """Store a ping and move the check's state; False when no check has this code. With
     `rate_limit`, a check's pings past that many in one clock minute raise RateLimited."""
     now = now or timezone.now()
+    minute = ping_sql.minute_of(now)
+    if rate_limit is not None and _full_windows.get((code, rate_limit)) == minute:
+        raise RateLimited
+    try:
+        return _record(code, data, now, rate_limit)
+    except RateLimited:
+        if len(_full_windows) >= FULL_WINDOWS_KEPT:
+            _full_windows.clear()
+        _full_windows[code, rate_limit] = minute
+        raise
+
+
+def _record(code, data: PingData, now: datetime, rate_limit: int | None) -> bool:
     outcome = ping_sql.record(code, data, now, rate_limit)  # PostgreSQL, no status change: one statement
     if outcome == ping_sql.LIMITED:
         raise RateLimited

@@ -281,3 +281,20 @@ def test_a_ping_updates_its_check_in_place_on_postgresql(client, make_check):
     for tail in ("start", "", "start", ""):
         assert client.get(url(check, tail)).status_code == 200
     assert hot_updates() - before == 4
+
+
+def test_a_job_pinging_in_a_loop_costs_the_database_one_statement_a_minute(client, check, settings):
+    """Once this process saw a check's minute full, it refuses the rest of that minute without a query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CHECKS_PING_RATE_LIMIT_PER_MINUTE = 1
+    with time_machine.travel(datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC), tick=False):
+        assert [client.get(url(check)).status_code for _ in range(2)] == [200, 429]
+        with CaptureQueriesContext(connection) as queries:
+            assert [client.get(url(check)).status_code for _ in range(3)] == [429] * 3
+        assert queries.captured_queries == []
+    with time_machine.travel(datetime(2026, 3, 1, 12, 1, 5, tzinfo=UTC), tick=False):
+        assert client.get(url(check)).status_code == 200  # the next minute
+    check.refresh_from_db()
+    assert check.n_pings == check.pings.count() == 2
