@@ -102,13 +102,14 @@ class MakeRunServer:
     """The Procfile's `web` line, run as `make run` runs it (honcho: a shell, PORT set), stopped by
     its own process group; the access log goes to var/bench/access.log."""
 
-    def __init__(self, name: str, port: int) -> None:
+    def __init__(self, name: str, port: int, **extra_env: str) -> None:
         procfile = (common.ROOT / "Procfile").read_text().splitlines()
         line = next(entry for entry in procfile if entry.startswith("web:"))
         env = common.server_env(name) | {
             "PORT": str(port),
             "DJANGO_DEBUG": os.environ.get("BENCH_DJANGO_DEBUG", "true"),
         }
+        env |= extra_env
         if os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = os.environ["REDIS_URL"]
         (common.ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)

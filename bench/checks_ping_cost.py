@@ -4,10 +4,12 @@ PostgreSQL backend serving it, per ping, through the whole WSGI stack (all middl
 Wall time on a shared 2-core machine swings with the neighbours' load; CPU time per request much
 less, and on 2 cores the CPU per ping (web + database + HTTP server + client) is what caps
 pings/s. Env: CHECKS_BENCH_DB (default checks_bench_pings), CHECKS_BENCH_COST_PINGS (2000),
-CHECKS_BENCH_REDIS_URL (the rate limit's cache; default local memory).
+CHECKS_BENCH_REDIS_URL (the server's cache; pings no longer use it). The last case is a job
+pinging one check in a loop past its rate limit: every answer a 429.
 """
 
 import io
+import logging
 import os
 import statistics
 import sys
@@ -74,12 +76,30 @@ def main() -> None:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
     print(f"one ping's cost in process, {N} pings per case; machine {common.machine()} (shared)")
-    for label, tail in (("GET /ping/<uuid>", ""), ("GET /ping/<uuid>/start", "/start")):
-        walls, cpu, db_cpu = [], time.process_time(), backend_cpu_seconds(backend)
+    from django.conf import settings
+
+    cases = (
+        ("GET /ping/<uuid>", "", 200),
+        ("GET /ping/<uuid>/start", "/start", 200),
+        ("429 (a runaway loop)", "", 429),
+    )
+    for label, tail, expected in cases:
+        if expected == 429:  # one check pinged over and over, its minute full: nothing is written
+            settings.CHECKS_PING_RATE_LIMIT_PER_MINUTE = 1
+            for handler in logging.getLogger("django").handlers:  # Django's warning per 4xx: written, not shown
+                handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
+            ping(f"/ping/{checks[0].code}")
+        refills, walls, cpu, db_cpu = 0, [], time.process_time(), backend_cpu_seconds(backend)
         for i in range(N):
             started = time.perf_counter()
-            assert ping(f"/ping/{checks[i % len(checks)].code}{tail}") == 200
+            code = checks[0 if expected == 429 else i % len(checks)].code
+            status = ping(f"/ping/{code}{tail}")
             walls.append((time.perf_counter() - started) * 1000)
+            if status == 200 and expected == 429:
+                refills += 1  # a new minute began: its first ping is taken
+            else:
+                assert status == expected
+        assert refills <= 1
         cpu, db_cpu = time.process_time() - cpu, backend_cpu_seconds(backend) - db_cpu
         print(
             f"{label:<24} wall median {statistics.median(walls):5.2f} ms   web CPU {cpu * 1000 / N:5.3f} ms"

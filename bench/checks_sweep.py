@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bench import _ailogs_common as common
 
-DB = "checks_bench_sweep"
+DB = os.environ.get("CHECKS_BENCH_SWEEP_DB", "checks_bench_sweep")
 N = int(os.environ.get("CHECKS_BENCH_SWEEP_CHECKS", "10000"))
 REPEAT = 5
 

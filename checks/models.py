@@ -58,11 +58,19 @@ class Check(models.Model):
     alert_after = models.DateTimeField(null=True, blank=True, help_text="Down if no ping arrives before this.")
     consecutive_failures = models.PositiveIntegerField(default=0)
     n_pings = models.PositiveIntegerField(default=0)
+    # The ping rate limit's fixed one-minute window, counted by the ping's own UPDATE of this row:
+    # no cache round trip per ping, and one count per check whichever web process took the ping.
+    rate_minute = models.IntegerField(default=0, editable=False, help_text="Minute (since 1970) counted below.")
+    rate_count = models.IntegerField(default=0, editable=False, help_text="Pings taken in that minute.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "alert_after"])]  # the late-check sweep
+        # No index over alert_after (nor any column a ping changes): every ping's UPDATE moves
+        # alert_after, and an index over it made each one write a new entry into all five indexes
+        # of this table instead of a HOT update in place. The late-check sweep reads the whole
+        # table once a minute instead (docs/performance/checks.md). Fillfactor 50 (migration 0003)
+        # leaves room on each page for those in-place updates.
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,10 @@ A start (always), and a success of an up check on a period without the failure-r
 row lock and, when another transaction changed the row first, re-checks its WHERE on the new
 version, so a check that left "up" meanwhile is not matched and the general path
 (checks.services) runs. No status changes here, so no flip; anything else takes the general path.
+
+The same UPDATE counts the ping in the check's rate-limit window (`rate_minute`, `rate_count`)
+and matches nothing once the window is full; the statement's answer then tells a full window
+(429) from an unknown code (404) and from a ping for the general path, in the same round trip.
 """
 
 import weakref
@@ -17,14 +21,22 @@ from checks.models import MAX_RUN_TIME
 
 STATEMENT = """
 WITH u AS (
-    UPDATE checks_check SET {set} WHERE code = {{code}} AND {where}
+    UPDATE checks_check SET {set},
+        rate_count = CASE WHEN rate_minute = {{minute}} THEN rate_count + 1 ELSE 1 END, rate_minute = {{minute}}
+    WHERE code = {{code}} AND {where} AND (rate_minute <> {{minute}} OR rate_count < {{rate_limit}})
     RETURNING id, n_pings, {duration} AS duration
+), stored AS (
+    INSERT INTO checks_ping (owner_id, n, created_at, kind, exit_status, method, remote_addr, user_agent,
+                             body, body_truncated, duration)
+    SELECT id, n_pings, {{now}}, '{kind}', {{exit_status}}, {{method}}, {{remote_addr}}, {{user_agent}},
+           {{body}}, {{body_truncated}}, duration
+    FROM u
+    RETURNING 1
 )
-INSERT INTO checks_ping (owner_id, n, created_at, kind, exit_status, method, remote_addr, user_agent,
-                         body, body_truncated, duration)
-SELECT id, n_pings, {{now}}, '{kind}', {{exit_status}}, {{method}}, {{remote_addr}}, {{user_agent}},
-       {{body}}, {{body_truncated}}, duration
-FROM u
+SELECT CASE WHEN EXISTS (SELECT FROM stored) THEN 'stored' ELSE (
+    SELECT CASE WHEN rate_minute = {{minute}} AND rate_count >= {{rate_limit}} THEN 'limited' ELSE 'other' END
+    FROM checks_check WHERE code = {{code}}
+) END
 """
 SUCCESS = STATEMENT.format(
     kind="success",
@@ -48,6 +60,8 @@ PARAMS = {
     "user_agent": "varchar",
     "body": "text",
     "body_truncated": "boolean",
+    "minute": "integer",
+    "rate_limit": "integer",
 }
 STATEMENTS = {"success": SUCCESS, "start": START}
 
@@ -69,10 +83,21 @@ UNPREPARED = {
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # raw connection -> kinds prepared
 
 
-def record(code, data, now: datetime) -> bool:
-    """Store the ping in one statement; False when it does not apply (then the general path runs)."""
+STORED, LIMITED = "stored", "limited"  # record()'s answers besides None (unknown) and OTHER
+OTHER = "other"  # the general path's: a status may change, or a full window's last ping raced in
+NO_LIMIT = 2**31 - 1
+
+
+def minute_of(now: datetime) -> int:
+    """The rate-limit window a ping at `now` counts in: whole minutes since 1970."""
+    return int(now.timestamp() // 60)
+
+
+def record(code, data, now: datetime, rate_limit: int | None = None) -> str | None:
+    """Store the ping in one statement: STORED, LIMITED (the check's minute is full, nothing
+    written), None (no check has this code) or OTHER (the general path must run)."""
     if data.kind not in STATEMENTS or connection.vendor != "postgresql":
-        return False
+        return OTHER
     params = {
         "code": code,
         "now": now,
@@ -83,6 +108,8 @@ def record(code, data, now: datetime) -> bool:
         "user_agent": data.user_agent[:200],
         "body": data.body,
         "body_truncated": data.body_truncated,
+        "minute": minute_of(now),
+        "rate_limit": NO_LIMIT if rate_limit is None else rate_limit,
     }
     try:
         return _execute(data.kind, params)
@@ -93,7 +120,7 @@ def record(code, data, now: datetime) -> bool:
         return _execute(data.kind, params)
 
 
-def _execute(kind: str, params: dict) -> bool:
+def _execute(kind: str, params: dict) -> str | None:
     # Django checks a reused connection with a SELECT 1 before a request's first statement: a
     # second round trip for a ping's one. Skipped: a stale connection fails this statement
     # instead, and record() runs it once more on a new connection.
@@ -101,10 +128,10 @@ def _execute(kind: str, params: dict) -> bool:
     with connection.cursor() as cursor:
         if settings.DATABASE_POOLER == "pgbouncer":
             cursor.execute(UNPREPARED[kind], params)
-            return cursor.rowcount == 1
-        prepared = _prepared.setdefault(connection.connection, set())
-        if kind not in prepared:
-            cursor.execute(PREPARE[kind])
-            prepared.add(kind)
-        cursor.execute(EXECUTE[kind], list(params.values()))
-        return cursor.rowcount == 1
+        else:
+            prepared = _prepared.setdefault(connection.connection, set())
+            if kind not in prepared:
+                cursor.execute(PREPARE[kind])
+                prepared.add(kind)
+            cursor.execute(EXECUTE[kind], list(params.values()))
+        return cursor.fetchone()[0]

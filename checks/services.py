@@ -25,15 +25,44 @@ class PingData:
     body_truncated: bool = False
 
 
-def record_ping(code, data: PingData, now: datetime | None = None) -> bool:
-    """Store a ping and move the check's state; False when no check has this code."""
+class RateLimited(Exception):
+    """The check has taken its pings for this minute already; nothing was stored."""
+
+
+# (code, limit) -> the minute this process saw that check's window full. A full window stays full
+# until its minute ends, so a job pinging in a loop costs the database one statement per process
+# and minute; the following pings of that minute are refused here.
+_full_windows: dict[tuple, int] = {}
+FULL_WINDOWS_KEPT = 10_000
+
+
+def record_ping(code, data: PingData, now: datetime | None = None, rate_limit: int | None = None) -> bool:
+    """Store a ping and move the check's state; False when no check has this code. With
+    `rate_limit`, a check's pings past that many in one clock minute raise RateLimited."""
     now = now or timezone.now()
-    if ping_sql.record(code, data, now):  # PostgreSQL, no status change: one statement
-        return True
+    minute = ping_sql.minute_of(now)
+    if rate_limit is not None and _full_windows.get((code, rate_limit)) == minute:
+        raise RateLimited
+    try:
+        return _record(code, data, now, rate_limit)
+    except RateLimited:
+        if len(_full_windows) >= FULL_WINDOWS_KEPT:
+            _full_windows.clear()
+        _full_windows[code, rate_limit] = minute
+        raise
+
+
+def _record(code, data: PingData, now: datetime, rate_limit: int | None) -> bool:
+    outcome = ping_sql.record(code, data, now, rate_limit)  # PostgreSQL, no status change: one statement
+    if outcome == ping_sql.LIMITED:
+        raise RateLimited
+    if outcome != ping_sql.OTHER:
+        return outcome == ping_sql.STORED  # None: no such check
     with transaction.atomic():
         check = Check.objects.select_for_update().filter(code=code).first()
         if check is None:
             return False
+        _count_in_rate_window(check, now, rate_limit)
         duration = _run_time(check, now) if data.kind != Ping.Kind.START else None
         check.n_pings += 1
         Ping.objects.create(
@@ -51,10 +80,23 @@ def record_ping(code, data: PingData, now: datetime | None = None) -> bool:
         )
         if data.kind == Ping.Kind.START:
             check.last_start = now
-            check.save(update_fields=["n_pings", "last_start"])
+            check.save(update_fields=["n_pings", "last_start", *RATE_FIELDS])
             return True
         _finish_run(check, data, duration, now)
     return True
+
+
+RATE_FIELDS = ["rate_minute", "rate_count"]
+
+
+def _count_in_rate_window(check: Check, now: datetime, rate_limit: int | None) -> None:
+    """The same fixed one-minute window as ping_sql's statement, on the locked row."""
+    minute = ping_sql.minute_of(now)
+    if check.rate_minute != minute:
+        check.rate_minute, check.rate_count = minute, 0
+    if rate_limit is not None and check.rate_count >= rate_limit:
+        raise RateLimited
+    check.rate_count += 1
 
 
 def _run_time(check: Check, now: datetime):
@@ -79,7 +121,7 @@ def _finish_run(check: Check, data: PingData, duration, now: datetime) -> None:
     else:
         check.status = Status.UP
     check.alert_after = check.compute_alert_after()
-    check.save(update_fields=RUN_FIELDS)
+    check.save(update_fields=[*RUN_FIELDS, *RATE_FIELDS])
     if check.status != old:
         why = reason or ("resumed by a ping" if old == Status.PAUSED else _up_reason(data))
         create_flip(check, old, check.status, why, now)

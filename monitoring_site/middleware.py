@@ -14,7 +14,8 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Honour or create X-Request-ID, expose it to log lines, and log each request's duration."""
+    """Honour or create X-Request-ID, expose it to log lines, and log each request once: method,
+    path, status, duration, client address (and the request id, user id in JSON logs)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -33,16 +34,20 @@ class RequestIdMiddleware:
                 user_id_var.set(str(user.pk))
             duration_ms = round((time.perf_counter() - started) * 1000, 2)
             response["X-Request-ID"] = request_id
-            logger.info(
-                "%s %s %s",
+            client = request.META.get("REMOTE_ADDR", "-")
+            logger.info(  # the access log: the Procfile's gunicorn writes none of its own
+                "%s %s %s %.1f ms %s",
                 request.method,
                 request.path,
                 response.status_code,
+                duration_ms,
+                client,
                 extra={
                     "duration_ms": duration_ms,
                     "status": response.status_code,
                     "method": request.method,
                     "path": request.path,
+                    "remote_addr": client,
                 },
             )
             return response

@@ -120,3 +120,12 @@ def test_request_log_line_has_duration_and_request_id(client, caplog):
     assert record.duration_ms >= 0
     assert record.status == 200
     assert record.request_id == "trace-me"
+
+
+def test_request_log_line_is_the_access_log(client, caplog):
+    """One line per request (gunicorn writes no access log of its own, see the Procfile)."""
+    with caplog.at_level(logging.INFO, logger="monitoring_site.request"):
+        client.get("/healthz?live", REMOTE_ADDR="203.0.113.9")
+    (record,) = [r for r in caplog.records if r.name == "monitoring_site.request"]
+    assert record.remote_addr == "203.0.113.9"
+    assert record.getMessage().startswith("GET /healthz 200 ") and record.getMessage().endswith(" ms 203.0.113.9")
