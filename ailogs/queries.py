@@ -24,16 +24,22 @@ from ailogs.models import (
     MAX_DURATION_MS,
     AiCall,
     AiCallActorDay,
+    AiCallErrorDay,
     AiCallHourly,
+    AiCallSessionBlock,
     AiCallSessionDay,
     Status,
     capped_sum,
 )
 from ailogs.rollup import (
+    BLOCK,
     DAY,
     HOUR,
+    SIX_HOUR_GRAINS,
+    SIX_HOURS,
     SUMS,
     add_to_bucket,
+    block_start,
     ceil_day,
     ceil_hour,
     duration_bucket,
@@ -158,26 +164,34 @@ def _raw(since_until: list, filters: dict | None):
     return filtered(AiCall.objects.filter(q), filters).order_by() if q else AiCall.objects.none()
 
 
-def sources(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None):
+def sources(
+    since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None, step: timedelta | None = None
+):
     """(raw calls, rollup rows or None) that together cover the window exactly once: whole
-    rolled-up hours from the one rollup grain that keeps `dims` and `filters`, the rest raw."""
+    rolled-up hours from the one rollup grain that keeps `dims` and `filters`, the rest raw. Grouped
+    by hour into `step`-long buckets of a multiple of six hours, the whole days inside read their
+    six-hour rows (grains "all" and "tenant")."""
     ranges, rolled = _plan(since, until)
     raw = _raw(ranges, filters)
     if rolled is None:
         return raw, None
     grain = grain_for(dims, filters)
-    rollups = AiCallHourly.objects.filter(_periods(*rolled, hourly="hour" in dims), grain=grain)
+    inner = None
+    if "hour" in dims:
+        six_hourly = step is not None and step % timedelta(hours=6) == timedelta(0) and grain in SIX_HOUR_GRAINS
+        inner = SIX_HOURS if six_hourly else HOUR
+    rollups = AiCallHourly.objects.filter(_periods(*rolled, inner=inner), grain=grain)
     return raw, filtered(rollups, filters).order_by()
 
 
-def _periods(start: datetime, end: datetime, hourly: bool) -> Q:
-    """Rollup rows covering the whole hours [start, end) once: day rows for the whole UTC days
-    inside, hour rows for the rest (only hour rows when the caller groups by hour)."""
+def _periods(start: datetime, end: datetime, inner: str | None = None) -> Q:
+    """Rollup rows covering the whole hours [start, end) once: rows of the `inner` period (day
+    rows unless told) for the whole UTC days inside, hour rows for the rest."""
     first, last = ceil_day(start), floor_day(end)
-    if hourly or first >= last:
+    if inner == HOUR or first >= last:
         return Q(period=HOUR, hour__gte=start, hour__lt=end)
     edges = Q(hour__gte=start, hour__lt=first) | Q(hour__gte=last, hour__lt=end)
-    return Q(period=DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
+    return Q(period=inner or DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
 
 
 def collect(
@@ -192,7 +206,7 @@ def collect(
     Without `exact`, raw-only windows get histograms (mergeable) instead of exact percentiles.
     With a `step` (series), PostgreSQL merges the hourly rollup histograms per step-long bucket,
     filed under the bucket's first hour: the caller merges the hours of a bucket."""
-    raw, rollups = sources(since, until, dims, filters)
+    raw, rollups = sources(since, until, dims, filters, step)
     totals: dict[tuple, Totals] = defaultdict(Totals)
     if "hour" in dims:
         raw = raw.annotate(hour=TruncHour("timestamp"))
@@ -419,16 +433,32 @@ def cost_by_actor_type(since: datetime, until: datetime, tenant: str | None = No
 
 
 def top_errors(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
-    """Most frequent error messages with function, model, count and last seen."""
-    rows = (
-        AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until)
-        .exclude(status=Status.SUCCESS)
-        .order_by()
-        .values("error_message", "function", "model")
-        .annotate(count=Count("id"), last_seen=Max("timestamp"))
-        .order_by("-count", "-last_seen")[:limit]
+    """Most frequent error messages with function, model, count and last seen (ties: the latest
+    first). Windows holding whole rolled-up days read those days' error rows (AiCallErrorDay) and
+    the failed raw calls of the partial days at both ends, grouped together: the same figures."""
+    days = sketches.whole_days(since, until)
+    ranges = [(since, until)] if days is None else [(since, days[0]), (days[1], until)]
+    raw = _raw(ranges, None).exclude(status=Status.SUCCESS).values("error_message", "function", "model")
+    if days is None:
+        rows = raw.annotate(count=Count("id"), last_seen=Max("timestamp"))
+        return list(rows.order_by("-count", "-last_seen", "error_message", "function", "model")[:limit])
+    rolled = AiCallErrorDay.objects.filter(day__gte=days[0], day__lt=days[1]).order_by()
+    sql, params = rolled.values_list("error_message", "function", "model", "calls", "last_seen").query.sql_with_params()
+    if not raw.query.is_empty():
+        edge_sql, edge_params = raw.annotate(n=Count("id"), last=Max("timestamp")).query.sql_with_params()
+        sql, params = f"{sql} UNION ALL {edge_sql}", (*params, *edge_params)
+    query = (
+        "SELECT error_message, function, model, SUM(calls) AS count, MAX(last_seen) AS last_seen "  # noqa: S608 (constants)
+        f"FROM ({sql}) AS u GROUP BY error_message, function, model "
+        "ORDER BY count DESC, last_seen DESC, error_message, function, model LIMIT %s"
     )
-    return list(rows)
+    with connections[rolled.db].cursor() as cursor:
+        cursor.execute(query, (*params, limit))
+        names = [c[0] for c in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in found:
+        row["count"], row["last_seen"] = int(row["count"]), _as_datetime(row["last_seen"])
+    return found
 
 
 def repeated_input_share(since: datetime, until: datetime, tenant: str | None = None) -> dict:
@@ -618,26 +648,40 @@ _SESSION_SUMS = (
 
 
 def _sessions_from_days(since, until, days, filters: dict, order: str, limit: int) -> list[dict]:
-    """sessions() over a window with whole days: their session rows plus the raw calls of the
-    edges, grouped by session id in one query (UNION ALL), ranked and cut there."""
-    rolled = AiCallSessionDay.objects.filter(day__gte=days[0], day__lt=days[1], **filters).order_by()
+    """sessions() over a window with whole days: the session blocks inside it, the session rows of
+    its other whole days, plus the raw calls of the edges, grouped by session id in one query
+    (UNION ALL), ranked and cut there."""
+    blocks = _session_blocks(*days)
     columns = ("session_id", "tenant", "user_id", "calls", "first_seen", "last_seen", "cost_usd", "total_tokens")
-    sql, params = rolled.values_list(*columns, "errors").query.sql_with_params()
+    parts = []
+    start, outside = days[0], Q()
+    for block in [*blocks, days[1]]:  # the whole days between the blocks read their day rows
+        if start < block:
+            outside |= Q(day__gte=start, day__lt=block)
+        start = block + BLOCK
+    if outside:
+        rolled = AiCallSessionDay.objects.filter(outside, **filters).order_by()
+        parts.append(rolled.values_list(*columns, "errors").query.sql_with_params())
+    if blocks:
+        whole = AiCallSessionBlock.objects.filter(day__in=blocks, **filters).order_by()
+        parts.append(whole.values_list(*columns, "errors").query.sql_with_params())
     raw = _raw([(since, days[0]), (days[1], until)], None).exclude(session_id="").filter(**filters)
     if not raw.query.is_empty():
         activity = _activity()
         edges = raw.values("session_id", "tenant", "user_id").annotate(
             **{f"s_{name}": activity[name] for name in (*columns[3:], "errors")}
         )
-        edge_sql, edge_params = edges.query.sql_with_params()
-        sql, params = f"{sql} UNION ALL {edge_sql}", (*params, *edge_params)
+        parts.append(edges.query.sql_with_params())
+    sql = " UNION ALL ".join(part_sql for part_sql, _ in parts)
+    params = tuple(p for _, part_params in parts for p in part_params)
     direction = "DESC" if order.startswith("-") else "ASC"
     query = (
         f"SELECT session_id, {_SESSION_SUMS} FROM ({sql}) AS u GROUP BY session_id "  # noqa: S608 (constants)
         f"ORDER BY {order.lstrip('-')} {direction}, session_id LIMIT %s"
     )
-    with transaction.atomic(using=rolled.db), connections[rolled.db].cursor() as cursor:
-        if connections[rolled.db].vendor == "postgresql":  # 60,000 sessions' sums in memory, not in temp files
+    db = AiCallSessionDay.objects.db
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        if connections[db].vendor == "postgresql":  # 60,000 sessions' sums in memory, not in temp files
             cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(query, (*params, limit))
         names = [c[0] for c in cursor.description]
@@ -651,6 +695,20 @@ def _sessions_from_days(since, until, days, filters: dict, order: str, limit: in
             int(row["total_tokens"] or 0),
         )
     return rows
+
+
+def _session_blocks(first: datetime, last: datetime) -> list[datetime]:
+    """Starts of the session blocks wholly inside the days [first, last) that have their rows (a
+    block gets them once all its days have ended; until then, and for a block without any
+    session, its day rows serve)."""
+    start = block_start(first)
+    start = start if start == first else start + BLOCK
+    found = []
+    while start + BLOCK <= last:
+        if AiCallSessionBlock.objects.filter(day=start).exists():
+            found.append(start)
+        start += BLOCK
+    return found
 
 
 def _as_datetime(value) -> datetime:
