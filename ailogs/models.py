@@ -242,6 +242,11 @@ class AiCallSessionDay(models.Model):
             # sessions over a range of days (a tenant filter rides on it); a rebuild replaces days
             models.UniqueConstraint(fields=["day", "tenant", "session_id", "user_id"], name="ailogs_session_day_key"),
         ]
+        indexes = [
+            # the trace ids of the few sessions a ranking keeps (scanning the days' key index for
+            # 10 session ids took ~0.4 s over 30 days of 60,000 sessions)
+            models.Index(fields=["session_id", "day"], name="ailogs_session_day_session"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.session_id}: {self.calls}"
@@ -269,15 +274,17 @@ class AiCallActorDay(models.Model):
 
 
 class AiCallSessionBlock(models.Model):
-    """The AiCallSessionDay rows of SESSION_BLOCK_DAYS whole UTC days summed per tenant x session x
+    """The AiCallSessionDay rows of up to SESSION_BLOCK_DAYS UTC days summed per tenant x session x
     user (blocks start at multiples of SESSION_BLOCK_DAYS days since 1970-01-01), so a 30-day
     sessions ranking reads a few block rows per session and day rows only for the days outside
-    whole blocks. Exact (sums, MIN/MAX); no trace ids (they are read from the day rows of the few
-    sessions kept). A block has rows only once all its days have ended: built from the day rows
-    by ailogs.rollup whenever one of its days is rebuilt, kept like them.
+    the blocks. Exact (sums, MIN/MAX); no trace ids (they are read from the day rows of the few
+    sessions kept). Built from the day rows by ailogs.rollup whenever one of its days is rebuilt,
+    over the block's days that have ended (`days` of them: the current block grows a day at a
+    time), and kept like them.
     """
 
     day = models.DateTimeField(help_text="00:00 UTC of the block's first day.")
+    days = models.PositiveSmallIntegerField(help_text="The days from `day` on that the row sums.")
     tenant = models.CharField(max_length=100, blank=True)
     session_id = models.CharField(max_length=255)
     user_id = models.CharField(max_length=255, blank=True)

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, IntegerField, Max, Min, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate, TruncHour
+from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncHour
 
 from ailogs import sketches
 from ailogs.models import (
@@ -663,23 +663,31 @@ def _sessions_from_days(since, until, days, filters: dict, order: str, limit: in
     columns = ("session_id", "tenant", "user_id", "calls", "first_seen", "last_seen", "cost_usd", "total_tokens")
     parts = []
     start, outside = days[0], Q()
-    for block in [*blocks, days[1]]:  # the whole days between the blocks read their day rows
+    for block, end in [*blocks, (days[1], days[1])]:  # the whole days outside the blocks read their day rows
         if start < block:
             outside |= Q(day__gte=start, day__lt=block)
-        start = block + BLOCK
+        start = end
     if outside:
         rolled = AiCallSessionDay.objects.filter(outside, **filters).order_by()
         parts.append(rolled.values_list(*columns, "errors").query.sql_with_params())
     if blocks:
-        whole = AiCallSessionBlock.objects.filter(day__in=blocks, **filters).order_by()
+        covering = Q()
+        for block, end in blocks:
+            covering |= Q(day=block, days=(end - block).days)
+        whole = AiCallSessionBlock.objects.filter(covering, **filters).order_by()
         parts.append(whole.values_list(*columns, "errors").query.sql_with_params())
     raw = _raw([(since, days[0]), (days[1], until)], None).exclude(session_id="").filter(**filters)
-    if not raw.query.is_empty():
-        activity = _activity()
-        edges = raw.values("session_id", "tenant", "user_id").annotate(
-            **{f"s_{name}": activity[name] for name in (*columns[3:], "errors")}
+    if not raw.query.is_empty():  # one row per call, summed with the others (no grouping of its own)
+        edges = raw.annotate(
+            e_calls=Value(1),
+            e_first=F("timestamp"),
+            e_last=F("timestamp"),
+            e_cost=Least(Coalesce("cost_usd", Value(0.0)), Value(float(MAX_COST_USD))),
+            e_tokens=F("total_tokens"),
+            e_errors=Case(When(status=Status.SUCCESS, then=Value(0)), default=Value(1)),
         )
-        parts.append(edges.query.sql_with_params())
+        edge_columns = ("e_calls", "e_first", "e_last", "e_cost", "e_tokens", "e_errors")
+        parts.append(edges.values_list(*columns[:3], *edge_columns).query.sql_with_params())
     sql = " UNION ALL ".join(part_sql for part_sql, _ in parts)
     params = tuple(p for _, part_params in parts for p in part_params)
     direction = "DESC" if order.startswith("-") else "ASC"
@@ -705,16 +713,18 @@ def _sessions_from_days(since, until, days, filters: dict, order: str, limit: in
     return rows
 
 
-def _session_blocks(first: datetime, last: datetime) -> list[datetime]:
-    """Starts of the session blocks wholly inside the days [first, last) that have their rows (a
-    block gets them once all its days have ended; until then, and for a block without any
-    session, its day rows serve)."""
+def _session_blocks(first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) of the session blocks inside the days [first, last) whose rows cover exactly
+    their part of it: whole blocks, and the block `last` falls in when its rows sum its days up to
+    `last` (they do once the rollup has run after the previous day ended). The other days read
+    their day rows (also for a block without any session)."""
     start = block_start(first)
     start = start if start == first else start + BLOCK
     found = []
-    while start + BLOCK <= last:
-        if AiCallSessionBlock.objects.filter(day=start).exists():
-            found.append(start)
+    while start < last:
+        end = min(start + BLOCK, last)
+        if AiCallSessionBlock.objects.filter(day=start, days=(end - start).days).exists():
+            found.append((start, end))
         start += BLOCK
     return found
 

@@ -246,19 +246,21 @@ BLOCK = timedelta(days=SESSION_BLOCK_DAYS)
 
 
 def rebuild_session_blocks(blocks: set[datetime], ended_by: datetime) -> None:
-    """Replace the rows of these session blocks with the sums of their days' session rows; a
-    block not yet ended by `ended_by` keeps no rows (readers use its day rows)."""
+    """Replace the rows of these session blocks with the sums of the session rows of their days
+    that ended by `ended_by`."""
     for start in sorted(blocks):
+        end = min(start + BLOCK, floor_day(ended_by))
         with transaction.atomic():
             AiCallSessionBlock.objects.filter(day=start).delete()
-            if start + BLOCK > ended_by:
+            if end <= start:
                 continue
+            days = (end - start).days
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute(SESSION_BLOCK_SQL, {"start": start, "end": start + BLOCK})
+                    cursor.execute(SESSION_BLOCK_SQL, {"start": start, "end": end, "days": days})
                 continue
             sums = (
-                AiCallSessionDay.objects.filter(day__gte=start, day__lt=start + BLOCK)
+                AiCallSessionDay.objects.filter(day__gte=start, day__lt=end)
                 .order_by()
                 .values("tenant", "session_id", "user_id")
                 .annotate(
@@ -274,6 +276,7 @@ def rebuild_session_blocks(blocks: set[datetime], ended_by: datetime) -> None:
                 (
                     AiCallSessionBlock(
                         day=start,
+                        days=days,
                         tenant=row["tenant"],
                         session_id=row["session_id"],
                         user_id=row["user_id"],
@@ -509,9 +512,9 @@ GROUP BY 1, 2, 3, 4
 
 # One block's rows from its days' session rows.
 SESSION_BLOCK_SQL = """
-INSERT INTO ailogs_aicallsessionblock (day, tenant, session_id, user_id, calls, errors, cost_usd, total_tokens,
-    first_seen, last_seen)
-SELECT %(start)s, tenant, session_id, user_id, sum(calls), sum(errors), sum(cost_usd), sum(total_tokens),
+INSERT INTO ailogs_aicallsessionblock (day, days, tenant, session_id, user_id, calls, errors, cost_usd,
+    total_tokens, first_seen, last_seen)
+SELECT %(start)s, %(days)s, tenant, session_id, user_id, sum(calls), sum(errors), sum(cost_usd), sum(total_tokens),
     min(first_seen), max(last_seen)
 FROM ailogs_aicallsessionday WHERE day >= %(start)s AND day < %(end)s
 GROUP BY tenant, session_id, user_id

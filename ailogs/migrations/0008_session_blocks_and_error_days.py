@@ -47,7 +47,6 @@ def fill(apps, schema_editor):
     cutoff = ran - timedelta(days=settings.RETENTION_AI_LOGS_DAYS)
     retained = cutoff.replace(hour=0)
     retained = retained if retained == cutoff else retained + timedelta(days=1)
-    blocks_end = int(ran.timestamp()) // BLOCK_SECONDS * BLOCK_SECONDS  # complete blocks end by then
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(SIX_HOURS_SQL, {"start": datetime(1970, 1, 1, tzinfo=UTC), "end": rolled_days})
         cursor.execute(
@@ -58,14 +57,19 @@ def fill(apps, schema_editor):
             (retained, rolled_days),
         )
         cursor.execute(
-            """INSERT INTO ailogs_aicallsessionblock (day, tenant, session_id, user_id, calls, errors, cost_usd,
+            """INSERT INTO ailogs_aicallsessionblock (day, days, tenant, session_id, user_id, calls, errors, cost_usd,
                 total_tokens, first_seen, last_seen)
-            SELECT to_timestamp(floor(extract(epoch FROM day) / %s) * %s), tenant, session_id, user_id, sum(calls),
-                sum(errors), sum(cost_usd), sum(total_tokens), min(first_seen), max(last_seen)
-            FROM ailogs_aicallsessionday WHERE day < to_timestamp(%s)
-            GROUP BY 1, 2, 3, 4""",
-            (BLOCK_SECONDS, BLOCK_SECONDS, blocks_end),
+            SELECT b, LEAST(%(days)s, (extract(epoch FROM %(end)s - b) / 86400)::int), tenant, session_id, user_id,
+                sum(calls), sum(errors), sum(cost_usd), sum(total_tokens), min(first_seen), max(last_seen)
+            FROM (SELECT to_timestamp(floor(extract(epoch FROM day) / %(seconds)s) * %(seconds)s) AS b, *
+                FROM ailogs_aicallsessionday WHERE day < %(end)s) AS d
+            GROUP BY b, tenant, session_id, user_id""",
+            {"days": BLOCK_SECONDS // 86400, "seconds": BLOCK_SECONDS, "end": rolled_days},
         )
+
+
+def drop_six_hours(apps, schema_editor):
+    apps.get_model("ailogs", "AiCallHourly").objects.filter(period="6h").delete()
 
 
 class Migration(migrations.Migration):
@@ -74,6 +78,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="aicallsessionday",
+            index=models.Index(fields=["session_id", "day"], name="ailogs_session_day_session"),
+        ),
         migrations.AlterField(
             model_name="aicallhourly",
             name="hour",
@@ -109,6 +117,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("day", models.DateTimeField(help_text="00:00 UTC of the block's first day.")),
+                ("days", models.PositiveSmallIntegerField(help_text="The days from `day` on that the row sums.")),
                 ("tenant", models.CharField(blank=True, max_length=100)),
                 ("session_id", models.CharField(max_length=255)),
                 ("user_id", models.CharField(blank=True, max_length=255)),
@@ -128,5 +137,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(fill, drop_six_hours),
     ]
