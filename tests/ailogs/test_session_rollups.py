@@ -211,10 +211,13 @@ def test_an_unknown_order_is_refused():
 def test_sessions_over_whole_session_blocks_are_what_the_raw_calls_give():
     calls = calls_over_days(5000, 20, random.Random(8), sessions=30)
     rollup.run()
-    blocks = sorted(set(AiCallSessionBlock.objects.values_list("day", flat=True)))
-    assert blocks and all(b + rollup.BLOCK <= midnight(0) for b in blocks)  # complete blocks only
+    blocks = sorted(set(AiCallSessionBlock.objects.values_list("day", "days")))
+    # the ended days of each block: the current one up to today
+    assert [min(b + rollup.BLOCK, midnight(0)) for b, _ in blocks] == [b + timedelta(days=n) for b, n in blocks]
+    assert blocks[-1][0] + rollup.BLOCK > midnight(0)
     since, until = midnight(20) + timedelta(hours=7), timezone.now() - timedelta(minutes=1)
-    assert queries._session_blocks(midnight(19), midnight(0)) == [b for b in blocks if b >= midnight(19)] != []
+    used = queries._session_blocks(midnight(19), midnight(0))
+    assert used == [(b, b + timedelta(days=n)) for b, n in blocks if b >= midnight(19)] != []
     for tenant in ("", "t1"):
         expected = expected_sessions(calls, since, until, tenant)
         rows = queries.sessions(since, until, {"tenant": tenant}, order="-cost_usd", limit=1000)
@@ -233,7 +236,7 @@ def test_sessions_over_whole_session_blocks_are_what_the_raw_calls_give():
 def test_a_late_call_rebuilds_its_session_block():
     calls_over_days(2000, 18, random.Random(9), sessions=10)
     rollup.run()
-    block = max(set(AiCallSessionBlock.objects.values_list("day", flat=True)))
+    block = min(set(AiCallSessionBlock.objects.values_list("day", flat=True)))
     AiCall.objects.create(
         timestamp=block + timedelta(days=2, hours=3), function="f", duration_ms=5.0, session_id="late",
         cost_usd=0.5, cost_source="computed",
