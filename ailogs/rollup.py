@@ -15,6 +15,7 @@ took the backfill of 5M calls from 176 s to a few seconds (docs/performance.md).
 """
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -61,16 +62,22 @@ ID_SLACK = 5_000
 # PostgreSQL rebuilds at most this many hours per statement (a backfill: one day at a time, so
 # the grouping stays in memory).
 HOURS_PER_STATEMENT = 24
+# Connections a backfill rebuilds whole days on at once (PostgreSQL, called outside a transaction):
+# one INSERT ... SELECT runs on one core, so a day per core.
+BACKFILL_WORKERS = 2
 
 
 def run() -> dict:
     """Roll up what arrived since the last run; return {"hours": n, "days": n, "last_id": id}."""
+    # Other connections see the raw rows only if the caller has committed them: outside a
+    # transaction a backfill may rebuild its days on BACKFILL_WORKERS connections at once.
+    workers = BACKFILL_WORKERS if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
         started = timezone.now()
         top = AiCall.objects.aggregate(top=Max("id"))["top"] or 0
         hours = touched_hours(state.last_id - ID_SLACK, top)
-        days = rebuild(hours, floor_hour(started))
+        days = rebuild(hours, floor_hour(started), workers)
         state.last_id, state.ran_at = top, started
         state.save()
     return {"hours": len(hours), "days": len(days), "last_id": top}
@@ -83,16 +90,24 @@ def rebuild_hours(hours) -> None:
         rebuild(sorted(set(hours)), floor_hour(timezone.now()))
 
 
-def rebuild(hours: list[datetime], ended_by: datetime) -> list[datetime]:
+def rebuild(hours: list[datetime], ended_by: datetime, workers: int = 1) -> list[datetime]:
     """Rebuild these hours, then the days they are in that ended by `ended_by`, and the ended days
     still missing their day rows; return the days rebuilt. A whole ended day among the hours (a
-    backfill) gets its hour and day rows from one read of its raw rows."""
+    backfill) gets its hour and day rows from one read of its raw rows; with `workers` > 1 those
+    whole days are rebuilt on that many connections at once, each day in its own transaction."""
     _tune_session()
     done = set()
+    whole_days = []
     for start, end in runs(hours, HOURS_PER_STATEMENT):
         whole_day = start == floor_day(start) and end - start == timedelta(days=1) and end <= ended_by
-        rebuild_hour_range(start, end, with_day=whole_day)
+        if whole_day and workers > 1:
+            whole_days.append(start)
+        else:
+            rebuild_hour_range(start, end, with_day=whole_day)
         done |= {start} if whole_day else set()
+    if whole_days:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(_rebuild_whole_day, whole_days))  # list(): a worker's error is raised here
     days = ({floor_day(h) for h in hours} | missing_days()) - done
     days = sorted(d for d in days if d + timedelta(days=1) <= ended_by)
     for start, end in runs(days, 31, timedelta(days=1)):
@@ -100,6 +115,16 @@ def rebuild(hours: list[datetime], ended_by: datetime) -> list[datetime]:
     rebuilt = sorted(done | set(days))
     rebuild_session_blocks({block_start(d) for d in rebuilt}, ended_by)
     return rebuilt
+
+
+def _rebuild_whole_day(start: datetime) -> None:
+    """A backfill worker (its own thread, so its own connection): one whole ended day, committed."""
+    try:
+        with transaction.atomic():
+            _tune_session()
+            rebuild_hour_range(start, start + timedelta(days=1), with_day=True)
+    finally:
+        connection.close()
 
 
 def _tune_session() -> None:

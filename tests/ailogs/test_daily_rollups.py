@@ -233,3 +233,32 @@ def test_six_hour_points_over_rolled_up_days_are_what_the_raw_calls_give():
                     want["tokens"],
                 )
                 assert point["duration_ms"]["p95"] == pytest.approx(want["h"].quantile(0.95), rel=1e-6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backfill_on_two_connections_builds_the_rows_one_builds():
+    """Outside a transaction (the beat task) a PostgreSQL backfill rebuilds whole days on
+    rollup.BACKFILL_WORKERS connections at once; inside one it cannot (the other connections
+    would not see the caller's rows) and runs them one after another."""
+    from django.db import connection, transaction
+
+    from ailogs.models import AiCallErrorDay, AiCallSessionBlock, AiCallSessionDay
+
+    calls_over_days(2500, 4, random.Random(31))
+
+    def everything():
+        sessions = sorted(AiCallSessionDay.objects.values_list("day", "session_id", "calls", "errors", "traces"))
+        blocks = sorted(AiCallSessionBlock.objects.values_list("day", "days", "session_id", "calls"))
+        errors = sorted(AiCallErrorDay.objects.values_list("day", "function", "model", "error_message", "calls"))
+        sketches = sorted(AiCallSketch.objects.values_list("day", "grain", "tenant", "hashed"))
+        return snapshot(), sessions, blocks, errors, sketches
+
+    assert not connection.in_atomic_block
+    rollup.run()
+    parallel = everything()
+    assert parallel[0] and parallel[1]
+    for model in (AiCallHourly, AiCallSketch, AiCallSessionDay, AiCallSessionBlock, AiCallErrorDay, RollupState):
+        model.objects.all().delete()
+    with transaction.atomic():
+        rollup.run()
+    assert everything() == parallel
