@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, IntegerField, Max, Min, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate, TruncHour
+from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncHour
 
 from ailogs import sketches
 from ailogs.models import (
@@ -24,16 +24,22 @@ from ailogs.models import (
     MAX_DURATION_MS,
     AiCall,
     AiCallActorDay,
+    AiCallErrorDay,
     AiCallHourly,
+    AiCallSessionBlock,
     AiCallSessionDay,
     Status,
     capped_sum,
 )
 from ailogs.rollup import (
+    BLOCK,
     DAY,
     HOUR,
+    SIX_HOUR_GRAINS,
+    SIX_HOURS,
     SUMS,
     add_to_bucket,
+    block_start,
     ceil_day,
     ceil_hour,
     duration_bucket,
@@ -158,26 +164,34 @@ def _raw(since_until: list, filters: dict | None):
     return filtered(AiCall.objects.filter(q), filters).order_by() if q else AiCall.objects.none()
 
 
-def sources(since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None):
+def sources(
+    since: datetime, until: datetime, dims: tuple = (), filters: dict | None = None, step: timedelta | None = None
+):
     """(raw calls, rollup rows or None) that together cover the window exactly once: whole
-    rolled-up hours from the one rollup grain that keeps `dims` and `filters`, the rest raw."""
+    rolled-up hours from the one rollup grain that keeps `dims` and `filters`, the rest raw. Grouped
+    by hour into `step`-long buckets of a multiple of six hours, the whole days inside read their
+    six-hour rows (grains "all" and "tenant")."""
     ranges, rolled = _plan(since, until)
     raw = _raw(ranges, filters)
     if rolled is None:
         return raw, None
     grain = grain_for(dims, filters)
-    rollups = AiCallHourly.objects.filter(_periods(*rolled, hourly="hour" in dims), grain=grain)
+    inner = None
+    if "hour" in dims:
+        six_hourly = step is not None and step % timedelta(hours=6) == timedelta(0) and grain in SIX_HOUR_GRAINS
+        inner = SIX_HOURS if six_hourly else HOUR
+    rollups = AiCallHourly.objects.filter(_periods(*rolled, inner=inner), grain=grain)
     return raw, filtered(rollups, filters).order_by()
 
 
-def _periods(start: datetime, end: datetime, hourly: bool) -> Q:
-    """Rollup rows covering the whole hours [start, end) once: day rows for the whole UTC days
-    inside, hour rows for the rest (only hour rows when the caller groups by hour)."""
+def _periods(start: datetime, end: datetime, inner: str | None = None) -> Q:
+    """Rollup rows covering the whole hours [start, end) once: rows of the `inner` period (day
+    rows unless told) for the whole UTC days inside, hour rows for the rest."""
     first, last = ceil_day(start), floor_day(end)
-    if hourly or first >= last:
+    if inner == HOUR or first >= last:
         return Q(period=HOUR, hour__gte=start, hour__lt=end)
     edges = Q(hour__gte=start, hour__lt=first) | Q(hour__gte=last, hour__lt=end)
-    return Q(period=DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
+    return Q(period=inner or DAY, hour__gte=first, hour__lt=last) | (Q(period=HOUR) & edges)
 
 
 def collect(
@@ -192,7 +206,7 @@ def collect(
     Without `exact`, raw-only windows get histograms (mergeable) instead of exact percentiles.
     With a `step` (series), PostgreSQL merges the hourly rollup histograms per step-long bucket,
     filed under the bucket's first hour: the caller merges the hours of a bucket."""
-    raw, rollups = sources(since, until, dims, filters)
+    raw, rollups = sources(since, until, dims, filters, step)
     totals: dict[tuple, Totals] = defaultdict(Totals)
     if "hour" in dims:
         raw = raw.annotate(hour=TruncHour("timestamp"))
@@ -262,16 +276,24 @@ def _add_rollups_in_database(totals: dict, rollups, dims: tuple, step: timedelta
         group.add(r["status"], r["n"], r["pt"], r["ct"], r["tt"], r["cost"], r["unpriced"], r["dur"])
         group.histogram.zeros += r["z"] or 0
     sql, params = rollups.values("id").query.sql_with_params()
-    columns = "".join(f"{_column(d, step)}, " for d in dims)
-    positions = "".join(f"{i}, " for i in range(1, len(dims) + 1))
+    columns = "".join(f"{_column(d, step)} AS k{i}, " for i, d in enumerate(dims))
+    keys = "".join(f"k{i}, " for i in range(len(dims)))
     with connections[rollups.db].cursor() as cursor:  # the replica in a replica_reads() scope
-        # Durations are never negative, so only the positive buckets ("p") exist.
+        # Durations are never negative, so only the positive buckets ("p") exist. The group
+        # columns are computed once per rollup row, before its histogram is expanded.
         cursor.execute(
-            f"SELECT {columns}b.key::int, SUM(b.value::bigint)::bigint FROM ailogs_aicallhourly h "  # noqa: S608
-            f"CROSS JOIN LATERAL jsonb_each_text(h.histogram -> 'p') b WHERE h.id IN ({sql}) GROUP BY {positions}b.key",
+            f"SELECT {keys}b.key::int, SUM(b.value::bigint)::bigint FROM (SELECT {columns}h.histogram "  # noqa: S608
+            f"FROM ailogs_aicallhourly h WHERE h.id IN ({sql})) AS h "
+            f"CROSS JOIN LATERAL jsonb_each_text(h.histogram -> 'p') b GROUP BY {keys}b.key",
             params,
         )
+        # step-long buckets come back as epoch seconds: parsing a timestamp per row (25,000 rows
+        # over 30 days) took longer than the query
+        epochs = [i for i, d in enumerate(dims) if _column(d, step) != _column(d, None)]
+        starts: dict[int, datetime] = {}
         for *key, index, count in cursor.fetchall():
+            for i in epochs:
+                key[i] = starts.get(key[i]) or starts.setdefault(key[i], datetime.fromtimestamp(key[i], tz=UTC))
             positive = totals[tuple(key)].histogram.positive
             positive[index] = positive.get(index, 0) + count
 
@@ -281,7 +303,7 @@ def _column(dim: str, step: timedelta | None) -> str:
     if dim != "hour" or step is None or step <= timedelta(hours=1):
         return column
     seconds = int(step.total_seconds())  # the start of the step-long bucket, as the dashboard's charts cut them
-    return f"to_timestamp(floor(extract(epoch FROM {column}) / {seconds}) * {seconds})"
+    return f"(extract(epoch FROM {column})::bigint / {seconds} * {seconds})"
 
 
 def _exact_percentiles(totals: dict, raw, dims: tuple) -> None:
@@ -419,16 +441,32 @@ def cost_by_actor_type(since: datetime, until: datetime, tenant: str | None = No
 
 
 def top_errors(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
-    """Most frequent error messages with function, model, count and last seen."""
-    rows = (
-        AiCall.objects.filter(timestamp__gte=since, timestamp__lt=until)
-        .exclude(status=Status.SUCCESS)
-        .order_by()
-        .values("error_message", "function", "model")
-        .annotate(count=Count("id"), last_seen=Max("timestamp"))
-        .order_by("-count", "-last_seen")[:limit]
+    """Most frequent error messages with function, model, count and last seen (ties: the latest
+    first). Windows holding whole rolled-up days read those days' error rows (AiCallErrorDay) and
+    the failed raw calls of the partial days at both ends, grouped together: the same figures."""
+    days = sketches.whole_days(since, until)
+    ranges = [(since, until)] if days is None else [(since, days[0]), (days[1], until)]
+    raw = _raw(ranges, None).exclude(status=Status.SUCCESS).values("error_message", "function", "model")
+    if days is None:
+        rows = raw.annotate(count=Count("id"), last_seen=Max("timestamp"))
+        return list(rows.order_by("-count", "-last_seen", "error_message", "function", "model")[:limit])
+    rolled = AiCallErrorDay.objects.filter(day__gte=days[0], day__lt=days[1]).order_by()
+    sql, params = rolled.values_list("error_message", "function", "model", "calls", "last_seen").query.sql_with_params()
+    if not raw.query.is_empty():
+        edge_sql, edge_params = raw.annotate(n=Count("id"), last=Max("timestamp")).query.sql_with_params()
+        sql, params = f"{sql} UNION ALL {edge_sql}", (*params, *edge_params)
+    query = (
+        "SELECT error_message, function, model, SUM(calls) AS count, MAX(last_seen) AS last_seen "  # noqa: S608 (constants)
+        f"FROM ({sql}) AS u GROUP BY error_message, function, model "
+        "ORDER BY count DESC, last_seen DESC, error_message, function, model LIMIT %s"
     )
-    return list(rows)
+    with connections[rolled.db].cursor() as cursor:
+        cursor.execute(query, (*params, limit))
+        names = [c[0] for c in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in found:
+        row["count"], row["last_seen"] = int(row["count"]), _as_datetime(row["last_seen"])
+    return found
 
 
 def repeated_input_share(since: datetime, until: datetime, tenant: str | None = None) -> dict:
@@ -618,26 +656,48 @@ _SESSION_SUMS = (
 
 
 def _sessions_from_days(since, until, days, filters: dict, order: str, limit: int) -> list[dict]:
-    """sessions() over a window with whole days: their session rows plus the raw calls of the
-    edges, grouped by session id in one query (UNION ALL), ranked and cut there."""
-    rolled = AiCallSessionDay.objects.filter(day__gte=days[0], day__lt=days[1], **filters).order_by()
+    """sessions() over a window with whole days: the session blocks inside it, the session rows of
+    its other whole days, plus the raw calls of the edges, grouped by session id in one query
+    (UNION ALL), ranked and cut there."""
+    blocks = _session_blocks(*days)
     columns = ("session_id", "tenant", "user_id", "calls", "first_seen", "last_seen", "cost_usd", "total_tokens")
-    sql, params = rolled.values_list(*columns, "errors").query.sql_with_params()
+    parts = []
+    start, outside = days[0], Q()
+    for block, end in [*blocks, (days[1], days[1])]:  # the whole days outside the blocks read their day rows
+        if start < block:
+            outside |= Q(day__gte=start, day__lt=block)
+        start = end
+    if outside:
+        rolled = AiCallSessionDay.objects.filter(outside, **filters).order_by()
+        parts.append(rolled.values_list(*columns, "errors").query.sql_with_params())
+    if blocks:
+        covering = Q()
+        for block, end in blocks:
+            covering |= Q(day=block, days=(end - block).days)
+        whole = AiCallSessionBlock.objects.filter(covering, **filters).order_by()
+        parts.append(whole.values_list(*columns, "errors").query.sql_with_params())
     raw = _raw([(since, days[0]), (days[1], until)], None).exclude(session_id="").filter(**filters)
-    if not raw.query.is_empty():
-        activity = _activity()
-        edges = raw.values("session_id", "tenant", "user_id").annotate(
-            **{f"s_{name}": activity[name] for name in (*columns[3:], "errors")}
+    if not raw.query.is_empty():  # one row per call, summed with the others (no grouping of its own)
+        edges = raw.annotate(
+            e_calls=Value(1),
+            e_first=F("timestamp"),
+            e_last=F("timestamp"),
+            e_cost=Least(Coalesce("cost_usd", Value(0.0)), Value(float(MAX_COST_USD))),
+            e_tokens=F("total_tokens"),
+            e_errors=Case(When(status=Status.SUCCESS, then=Value(0)), default=Value(1)),
         )
-        edge_sql, edge_params = edges.query.sql_with_params()
-        sql, params = f"{sql} UNION ALL {edge_sql}", (*params, *edge_params)
+        edge_columns = ("e_calls", "e_first", "e_last", "e_cost", "e_tokens", "e_errors")
+        parts.append(edges.values_list(*columns[:3], *edge_columns).query.sql_with_params())
+    sql = " UNION ALL ".join(part_sql for part_sql, _ in parts)
+    params = tuple(p for _, part_params in parts for p in part_params)
     direction = "DESC" if order.startswith("-") else "ASC"
     query = (
         f"SELECT session_id, {_SESSION_SUMS} FROM ({sql}) AS u GROUP BY session_id "  # noqa: S608 (constants)
         f"ORDER BY {order.lstrip('-')} {direction}, session_id LIMIT %s"
     )
-    with transaction.atomic(using=rolled.db), connections[rolled.db].cursor() as cursor:
-        if connections[rolled.db].vendor == "postgresql":  # 60,000 sessions' sums in memory, not in temp files
+    db = AiCallSessionDay.objects.db
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        if connections[db].vendor == "postgresql":  # 60,000 sessions' sums in memory, not in temp files
             cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(query, (*params, limit))
         names = [c[0] for c in cursor.description]
@@ -651,6 +711,22 @@ def _sessions_from_days(since, until, days, filters: dict, order: str, limit: in
             int(row["total_tokens"] or 0),
         )
     return rows
+
+
+def _session_blocks(first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end) of the session blocks inside the days [first, last) whose rows cover exactly
+    their part of it: whole blocks, and the block `last` falls in when its rows sum its days up to
+    `last` (they do once the rollup has run after the previous day ended). The other days read
+    their day rows (also for a block without any session)."""
+    start = block_start(first)
+    start = start if start == first else start + BLOCK
+    found = []
+    while start < last:
+        end = min(start + BLOCK, last)
+        if AiCallSessionBlock.objects.filter(day=start, days=(end - start).days).exists():
+            found.append((start, end))
+        start += BLOCK
+    return found
 
 
 def _as_datetime(value) -> datetime:

@@ -15,6 +15,7 @@ took the backfill of 5M calls from 176 s to a few seconds (docs/performance.md).
 """
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -28,9 +29,12 @@ from ailogs import sketches
 from ailogs.models import (
     MAX_COST_USD,
     MAX_DURATION_MS,
+    SESSION_BLOCK_DAYS,
     AiCall,
     AiCallActorDay,
+    AiCallErrorDay,
     AiCallHourly,
+    AiCallSessionBlock,
     AiCallSessionDay,
     CostSource,
     RollupState,
@@ -41,7 +45,8 @@ from monitoring_site.lib.histogram import _LOG_GAMMA, _MIN_MAGNITUDE, LogHistogr
 
 KEYS = ("model", "function", "provider", "tenant", "status")
 SUMS = ("count", "prompt_tokens", "completion_tokens", "total_tokens", "cost_usd", "unpriced", "duration_sum")
-HOUR, DAY = AiCallHourly.Period.HOUR, AiCallHourly.Period.DAY
+HOUR, DAY, SIX_HOURS = AiCallHourly.Period.HOUR, AiCallHourly.Period.DAY, AiCallHourly.Period.SIX_HOURS
+SIX_HOUR_GRAINS = (AiCallHourly.Grain.ALL, AiCallHourly.Grain.TENANT)  # the ones the charts read
 # grain -> the dimensions its rows keep (status is always kept); see AiCallHourly.Grain.
 GRAINS = {
     AiCallHourly.Grain.FULL: ("model", "function", "provider", "tenant"),
@@ -57,16 +62,22 @@ ID_SLACK = 5_000
 # PostgreSQL rebuilds at most this many hours per statement (a backfill: one day at a time, so
 # the grouping stays in memory).
 HOURS_PER_STATEMENT = 24
+# Connections a backfill rebuilds whole days on at once (PostgreSQL, called outside a transaction):
+# one INSERT ... SELECT runs on one core, so a day per core.
+BACKFILL_WORKERS = 2
 
 
 def run() -> dict:
     """Roll up what arrived since the last run; return {"hours": n, "days": n, "last_id": id}."""
+    # Other connections see the raw rows only if the caller has committed them: outside a
+    # transaction a backfill may rebuild its days on BACKFILL_WORKERS connections at once.
+    workers = BACKFILL_WORKERS if connection.vendor == "postgresql" and not connection.in_atomic_block else 1
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
         started = timezone.now()
         top = AiCall.objects.aggregate(top=Max("id"))["top"] or 0
         hours = touched_hours(state.last_id - ID_SLACK, top)
-        days = rebuild(hours, floor_hour(started))
+        days = rebuild(hours, floor_hour(started), workers)
         state.last_id, state.ran_at = top, started
         state.save()
     return {"hours": len(hours), "days": len(days), "last_id": top}
@@ -79,21 +90,41 @@ def rebuild_hours(hours) -> None:
         rebuild(sorted(set(hours)), floor_hour(timezone.now()))
 
 
-def rebuild(hours: list[datetime], ended_by: datetime) -> list[datetime]:
+def rebuild(hours: list[datetime], ended_by: datetime, workers: int = 1) -> list[datetime]:
     """Rebuild these hours, then the days they are in that ended by `ended_by`, and the ended days
     still missing their day rows; return the days rebuilt. A whole ended day among the hours (a
-    backfill) gets its hour and day rows from one read of its raw rows."""
+    backfill) gets its hour and day rows from one read of its raw rows; with `workers` > 1 those
+    whole days are rebuilt on that many connections at once, each day in its own transaction."""
     _tune_session()
     done = set()
+    whole_days = []
     for start, end in runs(hours, HOURS_PER_STATEMENT):
         whole_day = start == floor_day(start) and end - start == timedelta(days=1) and end <= ended_by
-        rebuild_hour_range(start, end, with_day=whole_day)
+        if whole_day and workers > 1:
+            whole_days.append(start)
+        else:
+            rebuild_hour_range(start, end, with_day=whole_day)
         done |= {start} if whole_day else set()
+    if whole_days:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(_rebuild_whole_day, whole_days))  # list(): a worker's error is raised here
     days = ({floor_day(h) for h in hours} | missing_days()) - done
     days = sorted(d for d in days if d + timedelta(days=1) <= ended_by)
     for start, end in runs(days, 31, timedelta(days=1)):
         rebuild_day_range(start, end)
-    return sorted(done | set(days))
+    rebuilt = sorted(done | set(days))
+    rebuild_session_blocks({block_start(d) for d in rebuilt}, ended_by)
+    return rebuilt
+
+
+def _rebuild_whole_day(start: datetime) -> None:
+    """A backfill worker (its own thread, so its own connection): one whole ended day, committed."""
+    try:
+        with transaction.atomic():
+            _tune_session()
+            rebuild_hour_range(start, start + timedelta(days=1), with_day=True)
+    finally:
+        connection.close()
 
 
 def _tune_session() -> None:
@@ -175,6 +206,7 @@ def rebuild_hour_range(start: datetime, end: datetime, with_day: bool = False) -
         with connection.cursor() as cursor:
             cursor.execute(HOURS_AND_DAY_SQL if with_day else HOURS_SQL, _params(start, end))
         if with_day:
+            rebuild_six_hours(start, end)
             sketches.rebuild_days(start, end)
             rebuild_session_days(start, end)
 
@@ -188,24 +220,135 @@ def rebuild_day_range(start: datetime, end: datetime) -> None:
                 cursor.execute(DAYS_FROM_HOURS_SQL, _params(start, end))
         else:
             AiCallHourly.objects.bulk_create(_day_rows(start, end), batch_size=1000)
+        rebuild_six_hours(start, end)
         sketches.rebuild_days(start, end)
         rebuild_session_days(start, end)
 
 
+def rebuild_six_hours(start: datetime, end: datetime) -> None:
+    """Replace the six-hour rows of the whole UTC days [start, end) with the merge of their hour
+    rows of the SIX_HOUR_GRAINS (built with the day rows, so they cover the same days)."""
+    AiCallHourly.objects.filter(period=SIX_HOURS, hour__gte=start, hour__lt=end).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(SIX_HOURS_SQL, _params(start, end))
+        return
+    groups: dict[tuple, dict] = {}
+    hours = AiCallHourly.objects.filter(period=HOUR, grain__in=SIX_HOUR_GRAINS, hour__gte=start, hour__lt=end)
+    for row in hours.values("hour", "grain", "tenant", "status", *SUMS, "histogram"):
+        key = (six_hours_start(row["hour"]), row["grain"], row["tenant"], row["status"])
+        group = groups.get(key) or groups.setdefault(key, {**dict.fromkeys(SUMS, 0), "histogram": LogHistogram()})
+        for name in SUMS:
+            group[name] += row[name] or 0
+        group["histogram"].merge(LogHistogram.from_json(row["histogram"]))
+    AiCallHourly.objects.bulk_create(
+        AiCallHourly(
+            period=SIX_HOURS,
+            hour=key[0],
+            grain=key[1],
+            function="",
+            tenant=key[2],
+            status=key[3],
+            **{**group, "histogram": group["histogram"].to_json()},
+        )
+        for key, group in groups.items()
+    )
+
+
+def six_hours_start(moment: datetime) -> datetime:
+    utc = moment.astimezone(UTC)
+    return utc.replace(hour=utc.hour - utc.hour % 6, minute=0, second=0, microsecond=0)
+
+
+def block_start(day: datetime) -> datetime:
+    """00:00 UTC of the first day of the session block (AiCallSessionBlock) holding this day."""
+    number = (floor_day(day) - EPOCH) // timedelta(days=1)
+    return EPOCH + timedelta(days=number - number % SESSION_BLOCK_DAYS)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BLOCK = timedelta(days=SESSION_BLOCK_DAYS)
+
+
+def rebuild_session_blocks(blocks: set[datetime], ended_by: datetime) -> None:
+    """Replace the rows of these session blocks with the sums of the session rows of their days
+    that ended by `ended_by`."""
+    for start in sorted(blocks):
+        end = min(start + BLOCK, floor_day(ended_by))
+        with transaction.atomic():
+            AiCallSessionBlock.objects.filter(day=start).delete()
+            if end <= start:
+                continue
+            days = (end - start).days
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(SESSION_BLOCK_SQL, {"start": start, "end": end, "days": days})
+                continue
+            sums = (
+                AiCallSessionDay.objects.filter(day__gte=start, day__lt=end)
+                .order_by()
+                .values("tenant", "session_id", "user_id")
+                .annotate(
+                    s_calls=Sum("calls"),
+                    s_errors=Sum("errors"),
+                    s_cost_usd=Sum("cost_usd"),
+                    s_total_tokens=Sum("total_tokens"),
+                    s_first_seen=Min("first_seen"),
+                    s_last_seen=Max("last_seen"),
+                )
+            )
+            AiCallSessionBlock.objects.bulk_create(
+                (
+                    AiCallSessionBlock(
+                        day=start,
+                        days=days,
+                        tenant=row["tenant"],
+                        session_id=row["session_id"],
+                        user_id=row["user_id"],
+                        **{name: row[f"s_{name}"] for name in BLOCK_SUMS},
+                    )
+                    for row in sums
+                ),
+                batch_size=1000,
+            )
+
+
+BLOCK_SUMS = ("calls", "errors", "cost_usd", "total_tokens", "first_seen", "last_seen")
+
+
 def rebuild_session_days(start: datetime, end: datetime) -> None:
-    """Replace the session rows (AiCallSessionDay) and actor-type rows (AiCallActorDay) of the
-    whole UTC days in [start, end) that retention has not cut into, from their raw calls: like the
-    sketches, a day whose raw calls are purged keeps the rows it had."""
+    """Replace the session rows (AiCallSessionDay), actor-type rows (AiCallActorDay) and error rows
+    (AiCallErrorDay) of the whole UTC days in [start, end) that retention has not cut into, from
+    their raw calls: like the sketches, a day whose raw calls are purged keeps the rows it had.
+    The session blocks of these days are rebuilt afterwards (rebuild_session_blocks)."""
     start = max(start, sketches._retained_from())
     if start >= end:
         return
     AiCallSessionDay.objects.filter(day__gte=start, day__lt=end).delete()
     AiCallActorDay.objects.filter(day__gte=start, day__lt=end).delete()
+    AiCallErrorDay.objects.filter(day__gte=start, day__lt=end).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(SESSION_DAYS_SQL, _params(start, end))
             cursor.execute(ACTOR_DAYS_SQL, _params(start, end))
+            cursor.execute(ERROR_DAYS_SQL, _params(start, end))
         return
+    failed = (
+        AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
+        .exclude(status=Status.SUCCESS)
+        .order_by()
+        .values_list("timestamp", "function", "model", "error_message")
+    )
+    errors: dict[tuple, AiCallErrorDay] = {}
+    for ts, *key in failed:
+        day_key = (floor_day(ts), *key)
+        row = errors.get(day_key) or errors.setdefault(
+            day_key,
+            AiCallErrorDay(day=day_key[0], function=key[0], model=key[1], error_message=key[2], calls=0, last_seen=ts),
+        )
+        row.calls += 1
+        row.last_seen = max(row.last_seen, ts)
+    AiCallErrorDay.objects.bulk_create(errors.values(), batch_size=1000)
     actors = (
         AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
         .order_by()
@@ -353,6 +496,53 @@ INSERT INTO ailogs_aicallactorday (day, tenant, actor_type, calls, cost_usd)
 SELECT date_trunc('day', "timestamp", 'UTC'), tenant, actor_type, count(*), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s))
 FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s
 GROUP BY 1, 2, 3
+"""
+
+
+# The six-hour rows of whole days from their hour rows of the grains "all" and "tenant" (a few
+# hundred rows a day): sums per six hours, histogram buckets summed per six hours.
+SIX_HOURS_SQL = """
+INSERT INTO ailogs_aicallhourly (period, hour, grain, model, function, provider, tenant, status, count,
+    prompt_tokens, completion_tokens, total_tokens, cost_usd, unpriced, duration_sum, histogram)
+SELECT '6h', s.t, s.grain, '', '', '', s.tenant, s.status, s.c, s.pt, s.ct, s.tt, s.cost, s.unpriced, s.dur,
+    jsonb_build_object('p', COALESCE(b.p, '{}'::jsonb), 'n', '{}'::jsonb, 'z', s.z)
+FROM (
+    SELECT date_trunc('day', hour, 'UTC') + floor(date_part('hour', hour AT TIME ZONE 'UTC') / 6) * interval '6 hours' AS t,
+        grain, tenant, status, sum(count) AS c, sum(prompt_tokens) AS pt, sum(completion_tokens) AS ct,
+        sum(total_tokens) AS tt, sum(cost_usd) AS cost, sum(unpriced) AS unpriced, sum(duration_sum) AS dur,
+        COALESCE(sum((histogram ->> 'z')::bigint), 0) AS z
+    FROM ailogs_aicallhourly
+    WHERE period = 'hour' AND grain IN ('all', 'tenant') AND hour >= %(start)s AND hour < %(end)s
+    GROUP BY 1, 2, 3, 4
+) AS s LEFT JOIN (
+    SELECT t, grain, tenant, status, jsonb_object_agg(k, n) AS p FROM (
+        SELECT date_trunc('day', hour, 'UTC') + floor(date_part('hour', hour AT TIME ZONE 'UTC') / 6) * interval '6 hours' AS t,
+            grain, tenant, status, e.key AS k, sum(e.value::bigint) AS n
+        FROM ailogs_aicallhourly CROSS JOIN LATERAL jsonb_each_text(histogram -> 'p') AS e
+        WHERE period = 'hour' AND grain IN ('all', 'tenant') AND hour >= %(start)s AND hour < %(end)s
+        GROUP BY 1, 2, 3, 4, 5
+    ) AS per_bucket GROUP BY 1, 2, 3, 4
+) AS b USING (t, grain, tenant, status)
+"""
+
+
+# One row per UTC day x function x model x error message of the failed calls.
+ERROR_DAYS_SQL = """
+INSERT INTO ailogs_aicallerrorday (day, function, model, error_message, calls, last_seen)
+SELECT date_trunc('day', "timestamp", 'UTC'), function, model, error_message, count(*), max("timestamp")
+FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND NOT (status = 'success')
+GROUP BY 1, 2, 3, 4
+"""
+
+
+# One block's rows from its days' session rows.
+SESSION_BLOCK_SQL = """
+INSERT INTO ailogs_aicallsessionblock (day, days, tenant, session_id, user_id, calls, errors, cost_usd,
+    total_tokens, first_seen, last_seen)
+SELECT %(start)s, %(days)s, tenant, session_id, user_id, sum(calls), sum(errors), sum(cost_usd), sum(total_tokens),
+    min(first_seen), max(last_seen)
+FROM ailogs_aicallsessionday WHERE day >= %(start)s AND day < %(end)s
+GROUP BY tenant, session_id, user_id
 """
 
 

@@ -97,7 +97,7 @@ def generate() -> None:
     ai_partitions.CALLS.ensure(timezone.now().date(), 32, 1)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, ailogs_aicallsessionday, ailogs_aicallactorday, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
+            "TRUNCATE ailogs_aicall, ailogs_aicallhourly, ailogs_rollupstate, ailogs_aicallsessionday, ailogs_aicallactorday, ailogs_aicallsessionblock, ailogs_aicallerrorday, metrics_metricsample, metrics_metricrollup, metrics_rollupbucket, metrics_requestminute"
         )
         steps = [
             ("AI calls", AI_SQL, {"first": f, "last": min(f + CHUNK - 1, AI_CALLS)})
@@ -182,6 +182,12 @@ def rebuild_ai_rollups_if_stale() -> None:
     print(f"AI rollups rebuilt in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+ANALYZE_ROLLUPS = (
+    "ANALYZE ailogs_aicallhourly, ailogs_aicallsessionday, ailogs_aicallactorday, ailogs_aicallsessionblock, "
+    "ailogs_aicallerrorday"
+)
+
+
 def roll_up() -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -192,7 +198,7 @@ def roll_up() -> None:
     rollup.run()
     call_command("rollup_metrics", hours=24 * 31, verbosity=0)
     with connection.cursor() as cursor:  # as autovacuum would soon: the plans need row counts
-        cursor.execute("ANALYZE ailogs_aicallhourly, ailogs_aicallsessionday, ailogs_aicallactorday")
+        cursor.execute(ANALYZE_ROLLUPS)
     print(f"rollups built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -254,6 +260,7 @@ def backfill() -> None:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
     load = os.getloadavg()[0]
+    spent = _time_rollup_steps()
     started = time.perf_counter()
     result = rollup.run()
     took = time.perf_counter() - started
@@ -262,14 +269,51 @@ def backfill() -> None:
         f"(one scan of the table: {scan:.1f} s, ratio {took / scan:.1f}; load {load:.2f} -> {os.getloadavg()[0]:.2f})",
         flush=True,
     )
+    rest = took - sum(spent.values())
+    print(
+        "  of which: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items())
+        + f", rest {rest:.1f} s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE ailogs_aicallhourly, ailogs_aicallsessionday, ailogs_aicallactorday")
+        cursor.execute(ANALYZE_ROLLUPS)
+
+
+def _time_rollup_steps() -> dict[str, float]:
+    """Wrap the rollup's per-day steps with timers: {step: seconds} filled while it runs (the
+    rest of the time is the hour and day rows, HOURS_AND_DAY_SQL)."""
+    from ailogs import rollup, sketches
+
+    spent: dict[str, float] = {}
+    steps = {
+        "sketches": (sketches, "rebuild_days"),
+        "session/actor/error days": (rollup, "rebuild_session_days"),
+        "six-hour rows": (rollup, "rebuild_six_hours"),
+        "session blocks": (rollup, "rebuild_session_blocks"),
+    }
+
+    def timer(name, inner):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+
+        return timed
+
+    for name, (module, attribute) in steps.items():
+        spent[name] = 0.0
+        setattr(module, attribute, timer(name, getattr(module, attribute)))
+    return spent
 
 
 ROLLUP_TABLES = (
     "ailogs_aicallsketch",
     "ailogs_aicallsessionday",
     "ailogs_aicallactorday",
+    "ailogs_aicallsessionblock",
+    "ailogs_aicallerrorday",
 )  # beside ailogs_aicallhourly, emptied before a backfill
 
 

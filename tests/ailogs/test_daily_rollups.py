@@ -202,3 +202,63 @@ def test_short_windows_stay_exact():
     since = until - timedelta(hours=20)
     assert queries.active_sessions(since, until) == len({c.session_id for c in calls if since <= c.timestamp < until})
     assert queries.repeated_input_share(since, until)["approximate"] is False
+
+
+def test_six_hour_points_over_rolled_up_days_are_what_the_raw_calls_give():
+    calls = calls_over_days(4000, 3, random.Random(21))
+    rollup.run()
+    six = AiCallHourly.objects.filter(period=AiCallHourly.Period.SIX_HOURS)
+    assert set(six.values_list("grain", flat=True)) == {"all", "tenant"}
+    assert {h.astimezone(UTC).hour for h in six.values_list("hour", flat=True)} == {0, 6, 12, 18}
+    since, until = midnight(3) + timedelta(hours=4, minutes=10), timezone.now() - timedelta(minutes=1)
+    for step in (timedelta(hours=6), timedelta(hours=12)):
+        for tenant in (None, "t2"):
+            expected: dict = {}
+            for c in calls:
+                if since <= c.timestamp < until and (tenant is None or c.tenant == tenant):
+                    start = c.timestamp.timestamp() // step.total_seconds() * step.total_seconds()
+                    point = expected.setdefault(start, {"count": 0, "errors": 0, "tokens": 0, "h": LogHistogram()})
+                    point["count"] += 1
+                    point["errors"] += c.status != "success"
+                    point["tokens"] += c.total_tokens
+                    point["h"].add(c.duration_ms)
+            points = queries.series(since, until, step, {"tenant": tenant} if tenant else None)
+            got = {p["hour"].timestamp(): p for p in points}
+            assert set(got) == set(expected)
+            for start, want in expected.items():
+                point = got[start]
+                assert (point["count"], point["errors"], point["total_tokens"]) == (
+                    want["count"],
+                    want["errors"],
+                    want["tokens"],
+                )
+                assert point["duration_ms"]["p95"] == pytest.approx(want["h"].quantile(0.95), rel=1e-6)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backfill_on_two_connections_builds_the_rows_one_builds():
+    """Outside a transaction (the beat task) a PostgreSQL backfill rebuilds whole days on
+    rollup.BACKFILL_WORKERS connections at once; inside one it cannot (the other connections
+    would not see the caller's rows) and runs them one after another."""
+    from django.db import connection, transaction
+
+    from ailogs.models import AiCallErrorDay, AiCallSessionBlock, AiCallSessionDay
+
+    calls_over_days(2500, 4, random.Random(31))
+
+    def everything():
+        sessions = sorted(AiCallSessionDay.objects.values_list("day", "session_id", "calls", "errors", "traces"))
+        blocks = sorted(AiCallSessionBlock.objects.values_list("day", "days", "session_id", "calls"))
+        errors = sorted(AiCallErrorDay.objects.values_list("day", "function", "model", "error_message", "calls"))
+        sketches = sorted(AiCallSketch.objects.values_list("day", "grain", "tenant", "hashed"))
+        return snapshot(), sessions, blocks, errors, sketches
+
+    assert not connection.in_atomic_block
+    rollup.run()
+    parallel = everything()
+    assert parallel[0] and parallel[1]
+    for model in (AiCallHourly, AiCallSketch, AiCallSessionDay, AiCallSessionBlock, AiCallErrorDay, RollupState):
+        model.objects.all().delete()
+    with transaction.atomic():
+        rollup.run()
+    assert everything() == parallel

@@ -10,7 +10,14 @@ from django.test import override_settings
 from django.utils import timezone
 
 from ailogs import queries, retention, rollup
-from ailogs.models import AiCall, AiCallActorDay, AiCallSessionDay, RollupState
+from ailogs.models import (
+    AiCall,
+    AiCallActorDay,
+    AiCallErrorDay,
+    AiCallSessionBlock,
+    AiCallSessionDay,
+    RollupState,
+)
 from traces import queries as traces_queries
 
 pytestmark = pytest.mark.django_db
@@ -163,14 +170,18 @@ def test_cost_by_actor_type_over_whole_days_is_what_the_raw_calls_give():
 
 
 def test_session_rows_are_rebuilt_from_scratch_the_same():
-    calls_over_days(800, 2, random.Random(6))
+    calls_over_days(800, 17, random.Random(6))
     rollup.run()
     fields = ("day", "tenant", "session_id", "user_id", "calls", "errors", "total_tokens", "first_seen", "last_seen")
     first = sorted(AiCallSessionDay.objects.values_list(*fields, "traces"))
     actors = sorted(AiCallActorDay.objects.values_list("day", "tenant", "actor_type", "calls"))
+    errors = sorted(AiCallErrorDay.objects.values_list("day", "function", "model", "error_message", "calls"))
+    blocks = sorted(AiCallSessionBlock.objects.values_list(*fields))
     RollupState.objects.all().delete()
     rollup.run()
     assert sorted(AiCallSessionDay.objects.values_list(*fields, "traces")) == first
+    assert sorted(AiCallErrorDay.objects.values_list("day", "function", "model", "error_message", "calls")) == errors
+    assert sorted(AiCallSessionBlock.objects.values_list(*fields)) == blocks
     assert sorted(AiCallActorDay.objects.values_list("day", "tenant", "actor_type", "calls")) == actors
 
 
@@ -195,3 +206,99 @@ def test_the_purge_keeps_session_and_actor_rows_like_the_day_rows():
 def test_an_unknown_order_is_refused():
     with pytest.raises(ValueError):
         queries.sessions(midnight(1), midnight(0), order="-metadata")
+
+
+def test_sessions_over_whole_session_blocks_are_what_the_raw_calls_give():
+    calls = calls_over_days(5000, 20, random.Random(8), sessions=30)
+    rollup.run()
+    blocks = sorted(set(AiCallSessionBlock.objects.values_list("day", "days")))
+    # the ended days of each block: the current one up to today
+    assert [min(b + rollup.BLOCK, midnight(0)) for b, _ in blocks] == [b + timedelta(days=n) for b, n in blocks]
+    assert blocks[-1][0] + rollup.BLOCK > midnight(0)
+    since, until = midnight(20) + timedelta(hours=7), timezone.now() - timedelta(minutes=1)
+    used = queries._session_blocks(midnight(19), midnight(0))
+    assert used == [(b, b + timedelta(days=n)) for b, n in blocks if b >= midnight(19)] != []
+    for tenant in ("", "t1"):
+        expected = expected_sessions(calls, since, until, tenant)
+        rows = queries.sessions(since, until, {"tenant": tenant}, order="-cost_usd", limit=1000)
+        assert_same(rows, expected)
+        assert [r["session_id"] for r in rows] == [
+            s for s, _ in sorted(expected.items(), key=lambda item: (-round(item[1]["cost_usd"], 9), item[0]))
+        ]
+        for order in ("first_seen", "-calls", "errors"):
+            ranked = queries.sessions(since, until, {"tenant": tenant}, order=order, limit=1000)
+            field = order.lstrip("-")
+            keys = [(r[field], r["session_id"]) for r in ranked]
+            assert keys == sorted(keys, key=lambda k: (k[0] if order[0] != "-" else -k[0], k[1]))
+            assert_same(ranked, expected)
+
+
+def test_a_late_call_rebuilds_its_session_block():
+    calls_over_days(2000, 18, random.Random(9), sessions=10)
+    rollup.run()
+    block = min(set(AiCallSessionBlock.objects.values_list("day", flat=True)))
+    AiCall.objects.create(
+        timestamp=block + timedelta(days=2, hours=3), function="f", duration_ms=5.0, session_id="late",
+        cost_usd=0.5, cost_source="computed",
+    )  # fmt: skip
+    rollup.run()
+    row = AiCallSessionBlock.objects.get(day=block, session_id="late")
+    assert (row.calls, row.cost_usd) == (1, 0.5)
+    found = queries.sessions(block - timedelta(hours=1), timezone.now(), {"session_id": "late"})
+    assert [(r["session_id"], r["calls"], r["cost_usd"]) for r in found] == [("late", 1, 0.5)]
+
+
+def failing_calls(n: int, days: int, rng: random.Random) -> list[AiCall]:
+    start, span = midnight(days), (timezone.now() - midnight(days)).total_seconds()
+    calls = [
+        AiCall(
+            timestamp=start + timedelta(seconds=rng.uniform(0, span - 1)),
+            function=f"f{i % 3}",
+            model=f"m{i % 2}",
+            status=rng.choice(STATUSES),
+            duration_ms=10.0,
+            error_message=rng.choice(("rate limited", "timed out", "", "bad request " * 40)),
+        )
+        for i in range(n)
+    ]
+    AiCall.objects.bulk_create(calls, batch_size=2000)
+    return calls
+
+
+def expected_errors(calls, since, until) -> dict[tuple, tuple]:
+    found: dict[tuple, tuple] = {}
+    for c in calls:
+        if since <= c.timestamp < until and c.status != "success":
+            key = (c.error_message, c.function, c.model)
+            n, last = found.get(key, (0, c.timestamp))
+            found[key] = (n + 1, max(last, c.timestamp))
+    return found
+
+
+def test_top_errors_over_whole_days_are_what_the_raw_calls_give():
+    calls = failing_calls(3000, 4, random.Random(10))
+    since, until = midnight(4) + timedelta(hours=3), timezone.now() - timedelta(minutes=2)
+    raw = queries.top_errors(since, until, limit=100)  # nothing rolled up yet: raw rows
+    rollup.run()
+    assert AiCallErrorDay.objects.exists() and queries.distinct_is_approximate(since, until)
+    rolled = queries.top_errors(since, until, limit=100)
+    assert rolled == raw
+    expected = expected_errors(calls, since, until)
+    assert {(r["error_message"], r["function"], r["model"]): (r["count"], r["last_seen"]) for r in rolled} == expected
+    keys = [(-r["count"], -r["last_seen"].timestamp()) for r in rolled]
+    assert keys == sorted(keys)
+    assert queries.top_errors(since, until, limit=3) == rolled[:3]
+
+
+def test_a_late_failed_call_rebuilds_its_error_rows():
+    failing_calls(500, 2, random.Random(11))
+    rollup.run()
+    day = midnight(2)
+    AiCall.objects.create(
+        timestamp=day + timedelta(hours=5), function="late", model="m", status="error", duration_ms=1.0,
+        error_message="late failure",
+    )  # fmt: skip
+    rollup.run()
+    assert AiCallErrorDay.objects.get(day=day, function="late").calls == 1
+    top = queries.top_errors(day - timedelta(hours=2), timezone.now(), limit=1000)
+    assert [r["count"] for r in top if r["function"] == "late"] == [1]
