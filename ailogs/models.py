@@ -214,7 +214,25 @@ class AiCallSketch(models.Model):
         return f"{self.day:%Y-%m-%d} {self.grain} {self.tenant}"
 
 
-class AiCallSessionDay(models.Model):
+class SessionTotals(models.Model):
+    """A session's sums over some UTC days, per tenant x session x user: what AiCallSessionDay
+    keeps per day and AiCallSessionBlock per block of days (the sessions ranking adds them up)."""
+
+    tenant = models.CharField(max_length=100, blank=True)
+    session_id = models.CharField(max_length=255)
+    user_id = models.CharField(max_length=255, blank=True)
+    calls = models.BigIntegerField(default=0)
+    errors = models.BigIntegerField(default=0)
+    cost_usd = models.FloatField(default=0.0)
+    total_tokens = models.BigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class AiCallSessionDay(SessionTotals):
     """Per UTC day x tenant x session x user: the session's calls, errors, cost, tokens, first and
     last call, and its distinct trace ids, for the sessions lists over long windows.
 
@@ -225,15 +243,6 @@ class AiCallSessionDay(models.Model):
     """
 
     day = models.DateTimeField(help_text="00:00 UTC of the day.")
-    tenant = models.CharField(max_length=100, blank=True)
-    session_id = models.CharField(max_length=255)
-    user_id = models.CharField(max_length=255, blank=True)
-    calls = models.BigIntegerField(default=0)
-    errors = models.BigIntegerField(default=0)
-    cost_usd = models.FloatField(default=0.0)
-    total_tokens = models.BigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
     traces = models.JSONField(default=list, help_text="The distinct trace ids of these calls ( for calls without one).")
 
     class Meta:
@@ -273,7 +282,7 @@ class AiCallActorDay(models.Model):
         return f"{self.day:%Y-%m-%d} {self.actor_type}: {self.cost_usd}"
 
 
-class AiCallSessionBlock(models.Model):
+class AiCallSessionBlock(SessionTotals):
     """The AiCallSessionDay rows of up to SESSION_BLOCK_DAYS UTC days summed per tenant x session x
     user (blocks start at multiples of SESSION_BLOCK_DAYS days since 1970-01-01), so a 30-day
     sessions ranking reads a few block rows per session and day rows only for the days outside
@@ -285,15 +294,6 @@ class AiCallSessionBlock(models.Model):
 
     day = models.DateTimeField(help_text="00:00 UTC of the block's first day.")
     days = models.PositiveSmallIntegerField(help_text="The days from `day` on that the row sums.")
-    tenant = models.CharField(max_length=100, blank=True)
-    session_id = models.CharField(max_length=255)
-    user_id = models.CharField(max_length=255, blank=True)
-    calls = models.BigIntegerField(default=0)
-    errors = models.BigIntegerField(default=0)
-    cost_usd = models.FloatField(default=0.0)
-    total_tokens = models.BigIntegerField(default=0)
-    first_seen = models.DateTimeField()
-    last_seen = models.DateTimeField()
 
     class Meta:
         verbose_name = "AI session block"

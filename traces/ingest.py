@@ -19,7 +19,7 @@ from django.utils import timezone
 from ailogs.ingest import ingest as ingest_ai_calls
 from monitoring_site.lib.ingest import insert_new_rows
 from traces import genai, otlp
-from traces.models import NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKind, SpanStatus
+from traces.models import IDENTITY, NAME_CHARS, STATUS_MESSAGE_CHARS, Span, SpanKind, SpanStatus
 
 # uuid5 namespace of AI-call event ids derived from spans (any fixed UUID; never change it).
 EVENT_NAMESPACE = uuid.UUID("6f1c3c0e-8d5b-4a0e-9a51-2f3f0c7d9b21")
@@ -28,7 +28,6 @@ MAX_EVENTS = 20  # exception events kept per span
 STATUS_CODES = frozenset(SpanStatus.values)
 KINDS = frozenset(SpanKind.values)  # protobuf enums are open: any int32 can arrive
 SCALARS = (int, float, bool, type(None))
-IDENTITY = ("trace_id", "span_id", "start_time")  # Span's unique constraint
 
 
 class Invalid(Exception):

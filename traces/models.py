@@ -4,6 +4,7 @@ from django.db import models
 
 NAME_CHARS = 500
 STATUS_MESSAGE_CHARS = 4000
+IDENTITY = ("trace_id", "span_id", "start_time")  # what makes a span unique (a repeat is stored once)
 
 
 class SpanKind(models.IntegerChoices):
@@ -54,7 +55,7 @@ class Span(models.Model):
     class Meta:
         constraints = [
             # idempotency, and (by its first column) the trace page and GET /api/v1/traces/{id}/
-            models.UniqueConstraint(fields=["trace_id", "span_id", "start_time"], name="traces_span_identity"),
+            models.UniqueConstraint(fields=IDENTITY, name="traces_span_identity"),
         ]
         indexes = [
             # slowest traces over a window (dashboard): root spans only, a small partial index
