@@ -128,9 +128,13 @@ def _rebuild_whole_day(start: datetime) -> None:
 
 
 def _tune_session() -> None:
-    if connection.vendor == "postgresql":  # a day's grouping in memory, not in temp files
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # a day's grouping in memory, not in temp files
+            # Group by hashing: the planner prices the jsonb_object_agg states so high that it sorts
+            # a day's ~200k hour x key x bucket rows on seven keys first (its hour and day rows took
+            # 1.54 s with that sort, 1.16-1.24 s without, 5M calls over 30 days).
+            cursor.execute("SET LOCAL enable_sort = off")
 
 
 def runs(starts: list[datetime], most: int, step: timedelta = timedelta(hours=1)) -> list[tuple[datetime, datetime]]:
