@@ -4,9 +4,11 @@ A section builds a plain dict (cards, charts, tables) from a Window; the same di
 server-rendered page and its JSON endpoint (auto-refresh), and is cached per range and tenant.
 """
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from dashboard import data as queries
@@ -17,6 +19,7 @@ from dashboard.sources import cached
 from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
 STAFF_ROLES = (ADMIN, MODERATOR)
+COST_SECONDS = 86400  # how long a section's last build time is remembered
 # Who may see deploy/config/note events: those who see incident timelines (which list them).
 EVENT_ROLES = frozenset(STAFF_ROLES)
 
@@ -36,7 +39,9 @@ class Section:
         return {"key": self.key, "title": self.title, "span": self.span, **data}
 
     def _build(self, window: Window) -> dict:
+        started = time.perf_counter()
         data = self.build(window)
+        cache.set(cost_key(self.key, window), time.perf_counter() - started, COST_SECONDS)
         time_charts = [chart for chart in data.get("charts", ()) if "markers" in chart]
         if time_charts and EVENT_ROLES.issuperset(self.roles):
             shown = markers(window, queries.events(window))
@@ -120,3 +125,14 @@ TABS = {
         ("use_heatmap", "Activity", usage.heatmap),
     ),
 }
+
+
+def build_costs(sections: list[Section], window: Window) -> list[float]:
+    """Each section's last build time for this range in seconds, 0 if unknown, as any process
+    (the beat task that warms every range, another web worker) last measured it."""
+    known = cache.get_many([cost_key(section.key, window) for section in sections])
+    return [known.get(cost_key(section.key, window), 0.0) for section in sections]
+
+
+def cost_key(section: str, window: Window) -> str:
+    return f"dashboard:v2:cost:{section}:{window.key}"

@@ -11,9 +11,9 @@ from django.urls import path, register_converter, reverse
 from django.urls.converters import StringConverter
 from django.utils import timezone
 
-from dashboard import ranges
+from dashboard import ranges, sources
 from dashboard.models import RenderTiming
-from dashboard.sections import TABS
+from dashboard.sections import TABS, build_costs
 from monitoring_site.replica import replica_reads
 from monitoring_site.roles import is_admin
 
@@ -28,7 +28,9 @@ def _load(request, tab_key: str):
         raise PermissionDenied  # checked on the server: a Moderator gets 403, not a hidden link
     window = ranges.parse(request.GET)
     with replica_reads():
-        return tab, window, [section.data(window) for section in tab.sections_for(request.user)]
+        sections = tab.sections_for(request.user)
+        builds = [partial(section.data, window) for section in sections]
+        return tab, window, sources.gather(builds, build_costs(sections, window))
 
 
 def data(request, tab: str):

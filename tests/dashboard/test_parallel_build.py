@@ -1,0 +1,88 @@
+"""A cold page builds its sections on several PostgreSQL connections at once: the same figures as
+one after another, and no connection left behind."""
+
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from dashboard.sections import TABS, Section
+from tests.dashboard.factories import insert_ai_calls
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite builds the sections one after another")
+
+
+def backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_a_cold_tab_is_built_on_the_build_threads_with_the_figures_of_a_sequential_build(
+    postgres_only, client_for, alice, monkeypatch
+):
+    insert_ai_calls(60, minutes_ago=600)
+    builders = []
+    original = Section._build
+    monkeypatch.setattr(
+        Section,
+        "_build",
+        lambda self, window: builders.append(threading.current_thread().name) or original(self, window),
+    )
+    client = client_for(alice)
+    cache.clear()
+    before = backends()
+    parallel = client.get("/admin/dashboard/ai/data/?range=24h").json()["sections"]
+    assert len(builders) == len(parallel) > 1
+    assert all(name.startswith("dashboard-build") for name in builders), builders
+    assert backends() <= before  # each build thread closed its connection
+    cache.clear()
+    builders.clear()
+    with transaction.atomic():  # inside a transaction: one after another, on this connection
+        sequential = client.get("/admin/dashboard/ai/data/?range=24h").json()["sections"]
+    assert builders == [threading.current_thread().name] * len(sequential)
+    assert parallel == sequential
+    assert any(card.get("value") for section in parallel for card in section.get("cards", ()))
+
+
+def test_a_section_that_fails_on_a_build_thread_fails_the_page_not_silently(
+    postgres_only, client_for, alice, monkeypatch
+):
+    failing = TABS["ai"].sections[1].key
+    original = Section._build
+
+    def build(self, window):
+        if self.key == failing:
+            raise RuntimeError("section exploded")
+        return original(self, window)
+
+    monkeypatch.setattr(Section, "_build", build)
+    cache.clear()
+    with pytest.raises(RuntimeError, match="section exploded"):
+        client_for(alice).get("/admin/dashboard/ai/data/?range=24h")
+
+
+def test_the_section_that_took_longest_last_time_starts_first(postgres_only, client_for, alice, monkeypatch):
+    from dashboard import ranges
+    from dashboard.sections import build_costs, cost_key
+
+    client = client_for(alice)
+    sections = list(TABS["ai"].sections)
+    window = ranges.parse({"range": "24h"})
+    client.get("/admin/dashboard/ai/data/?range=24h")  # every section's build time is now known
+    assert all(cost > 0 for cost in build_costs(sections, window))
+    slowest = sections[-1].key  # declared last: in declared order it would start third at best
+    cache.set(cost_key(slowest, window), 60.0)
+    started = []
+    original = Section._build
+    monkeypatch.setattr(Section, "_build", lambda self, window: started.append(self.key) or original(self, window))
+    cache.delete_many([f"dashboard:v2:{section.key}:24h:" for section in sections])
+    client.get("/admin/dashboard/ai/data/?range=24h")
+    assert slowest in started[:2], started  # two build threads: it is one of the first two
