@@ -86,3 +86,17 @@ def test_the_section_that_took_longest_last_time_starts_first(postgres_only, cli
     cache.delete_many([f"dashboard:v2:{section.key}:24h:" for section in sections])
     client.get("/admin/dashboard/ai/data/?range=24h")
     assert slowest in started[:2], started  # two build threads: it is one of the first two
+
+
+def test_before_any_build_time_is_known_the_sessions_ranking_starts_first(
+    postgres_only, client_for, alice, monkeypatch
+):
+    """A new install's first view (or one after Redis lost the cache): no build time is known,
+    and the slowest section of the AI tab, declared last, must not start last."""
+    started = []
+    original = Section._build
+    monkeypatch.setattr(Section, "_build", lambda self, window: started.append(self.key) or original(self, window))
+    cache.clear()
+    client_for(alice).get("/admin/dashboard/ai/data/?range=30d")
+    assert TABS["ai"].sections[-1].key == "ai_traces"
+    assert "ai_traces" in started[:2], started
