@@ -243,7 +243,9 @@ class AiCallSessionDay(SessionTotals):
     """
 
     day = models.DateTimeField(help_text="00:00 UTC of the day.")
-    traces = models.JSONField(default=list, help_text="The distinct trace ids of these calls ( for calls without one).")
+    traces = models.JSONField(
+        default=list, help_text='The distinct trace ids of these calls ("" for calls without one).'
+    )
 
     class Meta:
         verbose_name = "AI session day"
@@ -309,11 +311,12 @@ SESSION_BLOCK_DAYS = 8
 
 
 class AiCallErrorDay(models.Model):
-    """Per UTC day x function x model x error message: the failed calls (status not success) and
-    the last one's time, for the top errors over long windows (30 days of failed calls took ~0.6 s
-    to group). Built and kept like AiCallSessionDay."""
+    """Per UTC day x tenant x function x model x error message: the failed calls (status not
+    success) and the last one's time, for the top errors over long windows (30 days of failed
+    calls took ~0.6 s to group), over all tenants or one. Built and kept like AiCallSessionDay."""
 
     day = models.DateTimeField(help_text="00:00 UTC of the day.")
+    tenant = models.CharField(max_length=100, blank=True, default="")
     function = models.CharField(max_length=100)
     model = models.CharField(max_length=100, blank=True)
     error_message = models.TextField(blank=True)

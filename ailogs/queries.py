@@ -440,17 +440,19 @@ def cost_by_actor_type(since: datetime, until: datetime, tenant: str | None = No
     return {actor: round(cost, 6) for actor, cost in costs.items()}
 
 
-def top_errors(since: datetime, until: datetime, limit: int = 10) -> list[dict]:
+def top_errors(since: datetime, until: datetime, limit: int = 10, tenant: str = "") -> list[dict]:
     """Most frequent error messages with function, model, count and last seen (ties: the latest
-    first). Windows holding whole rolled-up days read those days' error rows (AiCallErrorDay) and
-    the failed raw calls of the partial days at both ends, grouped together: the same figures."""
+    first), of one tenant's calls if `tenant` is given. Windows holding whole rolled-up days read
+    those days' error rows (AiCallErrorDay) and the failed raw calls of the partial days at both
+    ends, grouped together: the same figures."""
+    filters = {"tenant": tenant} if tenant else {}
     days = sketches.whole_days(since, until)
     ranges = [(since, until)] if days is None else [(since, days[0]), (days[1], until)]
-    raw = _raw(ranges, None).exclude(status=Status.SUCCESS).values("error_message", "function", "model")
+    raw = _raw(ranges, filters).exclude(status=Status.SUCCESS).values("error_message", "function", "model")
     if days is None:
         rows = raw.annotate(count=Count("id"), last_seen=Max("timestamp"))
         return list(rows.order_by("-count", "-last_seen", "error_message", "function", "model")[:limit])
-    rolled = AiCallErrorDay.objects.filter(day__gte=days[0], day__lt=days[1]).order_by()
+    rolled = AiCallErrorDay.objects.filter(day__gte=days[0], day__lt=days[1], **filters).order_by()
     sql, params = rolled.values_list("error_message", "function", "model", "calls", "last_seen").query.sql_with_params()
     if not raw.query.is_empty():
         edge_sql, edge_params = raw.annotate(n=Count("id"), last=Max("timestamp")).query.sql_with_params()

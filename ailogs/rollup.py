@@ -341,14 +341,16 @@ def rebuild_session_days(start: datetime, end: datetime) -> None:
         AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
         .exclude(status=Status.SUCCESS)
         .order_by()
-        .values_list("timestamp", "function", "model", "error_message")
+        .values_list("timestamp", "tenant", "function", "model", "error_message")
     )
     errors: dict[tuple, AiCallErrorDay] = {}
     for ts, *key in failed:
         day_key = (floor_day(ts), *key)
         row = errors.get(day_key) or errors.setdefault(
             day_key,
-            AiCallErrorDay(day=day_key[0], function=key[0], model=key[1], error_message=key[2], calls=0, last_seen=ts),
+            AiCallErrorDay(
+                day=day_key[0], tenant=key[0], function=key[1], model=key[2], error_message=key[3], last_seen=ts
+            ),
         )
         row.calls += 1
         row.last_seen = max(row.last_seen, ts)
@@ -530,12 +532,12 @@ FROM (
 """
 
 
-# One row per UTC day x function x model x error message of the failed calls.
+# One row per UTC day x tenant x function x model x error message of the failed calls.
 ERROR_DAYS_SQL = """
-INSERT INTO ailogs_aicallerrorday (day, function, model, error_message, calls, last_seen)
-SELECT date_trunc('day', "timestamp", 'UTC'), function, model, error_message, count(*), max("timestamp")
+INSERT INTO ailogs_aicallerrorday (day, tenant, function, model, error_message, calls, last_seen)
+SELECT date_trunc('day', "timestamp", 'UTC'), tenant, function, model, error_message, count(*), max("timestamp")
 FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND NOT (status = 'success')
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 """
 
 

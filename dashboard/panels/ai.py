@@ -64,7 +64,7 @@ def breakdowns(window: Window) -> dict:
         return {"available": False}
     by_function = data.ai_totals(window, "function")
     success = {name: 100 * (t["count"] - t["errors"]) / t["count"] for name, t in by_function.items() if t["count"]}
-    by_actor = call("ailogs", "cost_by_actor_type", window.since, window.until) or {}
+    by_actor = call("ailogs", "cost_by_actor_type", window.since, window.until, tenant=window.tenant or None) or {}
     return {
         "charts": [
             _bars("tokens_by_model", "Tokens by model", by_model, "total_tokens", "tokens"),
@@ -123,7 +123,7 @@ def quality(window: Window) -> dict:
 
 
 def top_errors(window: Window) -> dict:
-    rows = call("ailogs", "top_errors", window.since, window.until)
+    rows = call("ailogs", "top_errors", window.since, window.until, tenant=window.tenant)
     if rows is None:
         return {"available": False}
     cells = [

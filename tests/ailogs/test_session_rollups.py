@@ -255,6 +255,7 @@ def failing_calls(n: int, days: int, rng: random.Random) -> list[AiCall]:
             timestamp=start + timedelta(seconds=rng.uniform(0, span - 1)),
             function=f"f{i % 3}",
             model=f"m{i % 2}",
+            tenant=("acme", "globex", "")[i % 5 % 3],
             status=rng.choice(STATUSES),
             duration_ms=10.0,
             error_message=rng.choice(("rate limited", "timed out", "", "bad request " * 40)),
@@ -265,10 +266,10 @@ def failing_calls(n: int, days: int, rng: random.Random) -> list[AiCall]:
     return calls
 
 
-def expected_errors(calls, since, until) -> dict[tuple, tuple]:
+def expected_errors(calls, since, until, tenant: str = "") -> dict[tuple, tuple]:
     found: dict[tuple, tuple] = {}
     for c in calls:
-        if since <= c.timestamp < until and c.status != "success":
+        if since <= c.timestamp < until and c.status != "success" and (not tenant or c.tenant == tenant):
             key = (c.error_message, c.function, c.model)
             n, last = found.get(key, (0, c.timestamp))
             found[key] = (n + 1, max(last, c.timestamp))
@@ -288,6 +289,20 @@ def test_top_errors_over_whole_days_are_what_the_raw_calls_give():
     keys = [(-r["count"], -r["last_seen"].timestamp()) for r in rolled]
     assert keys == sorted(keys)
     assert queries.top_errors(since, until, limit=3) == rolled[:3]
+
+
+def test_top_errors_of_one_tenant_are_that_tenants_failed_calls_only():
+    calls = failing_calls(3000, 4, random.Random(12))
+    since, until = midnight(4) + timedelta(hours=3), timezone.now() - timedelta(minutes=2)
+    raw = {tenant: queries.top_errors(since, until, limit=100, tenant=tenant) for tenant in ("acme", "globex")}
+    rollup.run()
+    for tenant in ("acme", "globex"):
+        rolled = queries.top_errors(since, until, limit=100, tenant=tenant)
+        assert rolled == raw[tenant]
+        found = {(r["error_message"], r["function"], r["model"]): (r["count"], r["last_seen"]) for r in rolled}
+        assert found == expected_errors(calls, since, until, tenant)
+    everyone = sum(r["count"] for r in queries.top_errors(since, until, limit=100))
+    assert sum(r["count"] for r in raw["acme"]) + sum(r["count"] for r in raw["globex"]) < everyone
 
 
 def test_a_late_failed_call_rebuilds_its_error_rows():

@@ -47,6 +47,21 @@ def test_it_shows_top_errors_and_success_by_function(client_for, alice):
     assert total(chart(shown["ai_time"], "calls"), "calls") == 40
 
 
+@needs("ailogs", "AiCall")
+def test_a_tenant_filtered_ai_tab_shows_only_that_tenants_errors_and_costs(client_for, alice):
+    calls = insert_ai_calls(n=30, minutes_ago=50, seed=3, tenant="acme", error_message="acme quota exceeded")
+    calls += insert_ai_calls(n=30, minutes_ago=50, seed=4, tenant="globex", error_message="globex key revoked")
+    for tenant, mine, other in (("acme", "acme quota", "globex"), ("globex", "globex key", "acme")):
+        shown = sections(client_for(alice), "ai", range="1h", tenant=tenant)
+        (top,) = shown["ai_errors"]["tables"]
+        messages = [row[0]["text"] for row in top["rows"]]
+        assert messages and all(m.startswith(mine) for m in messages), messages
+        assert not any(other in m for m in messages)
+        by_actor = chart(shown["ai_breakdowns"], "cost_by_actor")
+        cost = sum(c["cost_usd"] for c in calls if c["tenant"] == tenant)
+        assert total(by_actor, "cost") == pytest.approx(cost)
+
+
 @needs("metrics", "RequestMinute")
 def test_it_shows_request_rates_and_routes(client_for, alice):
     rows = insert_requests(minutes=30)
