@@ -770,6 +770,17 @@ def session_traces(session_id: str) -> list[dict]:
 
 
 def session_trace_ids(session_ids: list[str]) -> set:
-    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id."""
-    rows = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
-    return set(rows.values_list("session_id", "trace_id").distinct())
+    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, at any
+    time: the session rows of the rolled-up days (through their (session_id, day) index) and the raw
+    calls since (the raw table has no session index: 100 sessions' pairs read every call, 0.5-1.1 s
+    over 5M calls)."""
+    raw = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
+    frontier = rolled_through()
+    if frontier is None:
+        return set(raw.values_list("session_id", "trace_id").distinct())
+    rolled_days = floor_day(frontier)  # whole days before it have their session rows
+    found = set(raw.filter(timestamp__gte=rolled_days).values_list("session_id", "trace_id").distinct())
+    rolled = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
+    for session_id, traces in rolled.values_list("session_id", "traces"):
+        found.update((session_id, trace_id) for trace_id in traces if trace_id)
+    return found

@@ -317,3 +317,18 @@ def test_a_late_failed_call_rebuilds_its_error_rows():
     assert AiCallErrorDay.objects.get(day=day, function="late").calls == 1
     top = queries.top_errors(day - timedelta(hours=2), timezone.now(), limit=1000)
     assert [r["count"] for r in top if r["function"] == "late"] == [1]
+
+
+def test_a_sessions_trace_ids_at_any_time_are_the_same_before_and_after_the_rollup():
+    calls = calls_over_days(2000, 3, random.Random(13))
+    ids = [f"s{i}" for i in range(0, 40, 3)]
+    expected = {(c.session_id, c.trace_id) for c in calls if c.session_id in ids and c.trace_id}
+    assert queries.session_trace_ids(ids) == expected  # nothing rolled up: the raw calls
+    rollup.run()
+    assert AiCallSessionDay.objects.filter(session_id__in=ids, day__lt=midnight(0)).exists()
+    assert queries.session_trace_ids(ids) == expected  # ended days from their session rows
+    AiCall.objects.create(
+        timestamp=timezone.now() - timedelta(seconds=5), function="f", model="m", duration_ms=1.0,
+        session_id=ids[0], trace_id="tr-new",
+    )  # fmt: skip
+    assert (ids[0], "tr-new") in queries.session_trace_ids(ids)  # today's calls from the raw table
