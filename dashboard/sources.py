@@ -7,7 +7,9 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
+import sentry_sdk
 from django.core.cache import cache
 from django.db import connections
 
@@ -16,6 +18,9 @@ KEEP_SECONDS = 600  # a stale copy is served (and refreshed behind it) up to thi
 # A page's sections are built this many at a time: the cold 30-day AI tab is five sections of
 # 0.06-0.5 s of PostgreSQL work each, and PostgreSQL works on one core per connection.
 BUILD_THREADS = 2
+# ... when they took this long together last time (or are expected to): each build thread opens
+# a connection of its own (~13 ms), more than a tab of cheap sections gains from the second core.
+PARALLEL_SECONDS = 0.1
 log = logging.getLogger(__name__)
 _refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-refresh")
 _builders = ThreadPoolExecutor(max_workers=BUILD_THREADS, thread_name_prefix="dashboard-build")
@@ -36,28 +41,45 @@ def call(app: str, name: str, *args, **kwargs):
     return None if function is None else function(*args, **kwargs)
 
 
-def gather(functions: list[Callable], costs: list[float] | None = None) -> list:
-    """Call each function; return their results in order. On PostgreSQL several run at once on
-    the build threads, each on database connections of its own (closed when it is done), the
-    costliest first (`costs`, e.g. each one's last build time: the longest work must not start
-    last), unless the caller is inside a transaction: other connections could not see its
-    uncommitted rows (the tests). SQLite (development) calls them one after another, as its
-    in-memory test database is one connection shared with the live server's thread."""
-    if len(functions) < 2 or any(
-        connections[alias].vendor != "postgresql" or connections[alias].in_atomic_block for alias in connections
+def gather(functions: list[Callable], costs: list[float]) -> list:
+    """Call each function; return their results in order. On PostgreSQL, when their `costs` (each
+    one's last build time in seconds) add up to PARALLEL_SECONDS or more, they run on the build
+    threads, the costliest first (the longest work must not start last), each on database
+    connections of its own, closed when it is done. One after another in this thread otherwise,
+    and inside a transaction (other connections could not see its uncommitted rows: the tests),
+    and on SQLite (development: its in-memory test database is one connection shared with the
+    live server's thread)."""
+    if (
+        len(functions) < 2
+        or sum(costs) < PARALLEL_SECONDS
+        or any(connections[a].vendor != "postgresql" or connections[a].in_atomic_block for a in connections)
     ):
         return [function() for function in functions]
-    order = sorted(range(len(functions)), key=lambda i: -(costs[i] if costs else 0.0))
-    # The copied context keeps the caller's replica_reads() scope in the pool thread.
+    order = sorted(range(len(functions)), key=lambda i: -costs[i])
+    # The copied context keeps the caller's replica_reads() scope and request id in the pool thread.
     futures = {i: _builders.submit(contextvars.copy_context().run, _closing, functions[i]) for i in order}
-    return [futures[i].result() for i in range(len(functions))]  # a section's error is raised here, as before
+    try:
+        return [futures[i].result() for i in range(len(functions))]
+    except Exception as error:  # the page fails with this error, as it did one after another
+        for future in futures.values():
+            if not future.cancel():  # started: its own failure, if any, is logged, not lost
+                future.add_done_callback(partial(_log_other_failure, error))
+        raise
 
 
 def _closing(function: Callable):
-    try:
-        return function()
-    finally:
-        connections.close_all()
+    # A scope of its own for Sentry: the copied context would share the request's with this thread.
+    with sentry_sdk.new_scope():
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+
+def _log_other_failure(raised: BaseException, future) -> None:
+    error = future.exception()
+    if error is not None and error is not raised:
+        log.error("another section of the page failed too", exc_info=error)
 
 
 def cached(key: str, compute: Callable, force: bool = False):
@@ -83,7 +105,8 @@ def _store(key: str, compute: Callable):
 
 def _refresh(key: str, compute: Callable) -> None:
     try:
-        _store(key, compute)
+        with sentry_sdk.new_scope():  # not the scope of the request that was answered meanwhile
+            _store(key, compute)
     except Exception:
         log.exception("refreshing %s failed; the stale copy stays", key)
     finally:
