@@ -760,27 +760,52 @@ def _session_calls(session_ids: list[str], since, until, filters: dict | None = 
 
 
 def session_traces(session_id: str) -> list[dict]:
-    """The traces of one session in order: trace id, first / last call, calls, cost, errors."""
-    rows = (
-        AiCall.objects.filter(session_id=session_id)
-        .values("trace_id")
-        .annotate(**_activity(), function=Min("function"))
-    )
+    """The traces of one session in order: trace id, first / last call, calls, cost, errors. Read
+    from the session's raw calls on the days it was active only (_session_calls_of)."""
+    rows = _session_calls_of([session_id]).values("trace_id").annotate(**_activity(), function=Min("function"))
     return list(rows.order_by("first_seen"))
 
 
 def session_trace_ids(session_ids: list[str]) -> set:
     """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, at any
-    time: the session rows of the rolled-up days (through their (session_id, day) index) and the raw
-    calls since (the raw table has no session index: 100 sessions' pairs read every call, 0.5-1.1 s
-    over 5M calls)."""
-    raw = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
-    frontier = rolled_through()
-    if frontier is None:
-        return set(raw.values_list("session_id", "trace_id").distinct())
-    rolled_days = floor_day(frontier)  # whole days before it have their session rows
-    found = set(raw.filter(timestamp__gte=rolled_days).values_list("session_id", "trace_id").distinct())
-    rolled = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
-    for session_id, traces in rolled.values_list("session_id", "traces"):
-        found.update((session_id, trace_id) for trace_id in traces if trace_id)
+    time: the session rows of the rolled-up days and the raw calls since."""
+    rolled_days = _rolled_days()
+    since = None if rolled_days is None else [(rolled_days, None)]
+    raw = _session_calls_of(session_ids, since).exclude(trace_id="")
+    found = set(raw.values_list("session_id", "trace_id").distinct())
+    if rolled_days is not None:
+        rolled = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
+        for session_id, traces in rolled.values_list("session_id", "traces"):
+            found.update((session_id, trace_id) for trace_id in traces if trace_id)
     return found
+
+
+def _rolled_days() -> datetime | None:
+    """00:00 UTC of the first day without session rows yet (the days before it have them)."""
+    frontier = rolled_through()
+    return None if frontier is None else floor_day(frontier)
+
+
+def _session_calls_of(session_ids: list[str], ranges: list | None = None):
+    """The raw calls of these sessions at any time, read from the days they were active only: the
+    raw table has no session index (one more index on the hottest insert path), and over 5M calls
+    a scan of every call took 0.5-1.1 s. The days come from the session rows of the rolled-up days
+    (their (session_id, day) index), plus every day since; `ranges` ([start, end or None)) limits
+    it further."""
+    calls = AiCall.objects.filter(session_id__in=session_ids)
+    rolled_days = _rolled_days()
+    if ranges is None and rolled_days is not None:
+        days = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
+        ranges = []
+        for day in sorted(set(days.values_list("day", flat=True))):
+            if ranges and ranges[-1][1] == day:  # consecutive days: one range
+                ranges[-1] = (ranges[-1][0], day + timedelta(days=1))
+            else:
+                ranges.append((day, day + timedelta(days=1)))
+        ranges.append((rolled_days, None))
+    if ranges is None:
+        return calls
+    within = Q()
+    for start, end in ranges:
+        within |= Q(timestamp__gte=start) & (Q(timestamp__lt=end) if end else Q())
+    return calls.filter(within)

@@ -332,3 +332,22 @@ def test_a_sessions_trace_ids_at_any_time_are_the_same_before_and_after_the_roll
         session_id=ids[0], trace_id="tr-new",
     )  # fmt: skip
     assert (ids[0], "tr-new") in queries.session_trace_ids(ids)  # today's calls from the raw table
+
+
+def test_a_sessions_traces_read_through_its_active_days_are_all_of_them():
+    calls = calls_over_days(2000, 3, random.Random(14))
+    ids = [f"s{i}" for i in range(0, 40, 5)]
+    before = {s: queries.session_traces(s) for s in ids}  # nothing rolled up: every raw call
+    rollup.run()
+    assert {s: queries.session_traces(s) for s in ids} == before
+    for session_id in ids:
+        want = defaultdict(int)
+        for c in calls:
+            if c.session_id == session_id:
+                want[c.trace_id] += 1
+        assert {r["trace_id"]: r["calls"] for r in before[session_id]} == want
+    AiCall.objects.create(
+        timestamp=timezone.now() - timedelta(seconds=5), function="f", model="m", duration_ms=1.0,
+        session_id=ids[0], trace_id="tr-today",
+    )  # fmt: skip
+    assert "tr-today" in {r["trace_id"] for r in queries.session_traces(ids[0])}
