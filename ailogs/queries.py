@@ -769,9 +769,11 @@ def session_traces(session_id: str) -> list[dict]:
 def session_trace_ids(session_ids: list[str]) -> set:
     """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, at any
     time: the session rows of the rolled-up days and the raw calls since."""
-    raw = _session_calls_of(session_ids, rolled_days_too=False).exclude(trace_id="")
-    found = set(raw.values_list("session_id", "trace_id").distinct())
+    raw = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
     rolled_days = _rolled_days()
+    if rolled_days is not None:
+        raw = raw.filter(timestamp__gte=rolled_days)
+    found = set(raw.values_list("session_id", "trace_id").distinct())
     if rolled_days is not None:
         rolled = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
         for session_id, traces in rolled.values_list("session_id", "traces"):
@@ -785,25 +787,23 @@ def _rolled_days() -> datetime | None:
     return None if frontier is None else floor_day(frontier)
 
 
-def _session_calls_of(session_ids: list[str], rolled_days_too: bool = True):
+def _session_calls_of(session_ids: list[str]):
     """The raw calls of these sessions at any time, read on the days they were active only: the
     raw table has no session index (one more index on the hottest insert path), and over 5M calls
     a scan of every call took 0.5-1.1 s. Those days come from the session rows of the rolled-up
-    days (their (session_id, day) index), and every day not rolled up yet is read; with
-    `rolled_days_too` False, only the latter."""
+    days (their (session_id, day) index); every day not rolled up yet is read."""
     calls = AiCall.objects.filter(session_id__in=session_ids)
     rolled_days = _rolled_days()
     if rolled_days is None:
         return calls
+    days = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
+    ranges: list[list] = []
+    for day in sorted(set(days.values_list("day", flat=True))):
+        if ranges and ranges[-1][1] == day:  # consecutive days: one range
+            ranges[-1][1] = day + timedelta(days=1)
+        else:
+            ranges.append([day, day + timedelta(days=1)])
     within = Q(timestamp__gte=rolled_days)
-    if rolled_days_too:
-        days = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
-        ranges: list[list] = []
-        for day in sorted(set(days.values_list("day", flat=True))):
-            if ranges and ranges[-1][1] == day:  # consecutive days: one range
-                ranges[-1][1] = day + timedelta(days=1)
-            else:
-                ranges.append([day, day + timedelta(days=1)])
-        for start, end in ranges:
-            within |= Q(timestamp__gte=start, timestamp__lt=end)
+    for start, end in ranges:
+        within |= Q(timestamp__gte=start, timestamp__lt=end)
     return calls.filter(within)

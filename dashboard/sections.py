@@ -15,7 +15,7 @@ from dashboard import data as queries
 from dashboard.charts import markers
 from dashboard.panels import ai, alerts, feedback, overview, system, usage
 from dashboard.ranges import Window
-from dashboard.sources import cached
+from dashboard.sources import KEY_PREFIX, cached
 from monitoring_site.roles import ADMIN, MODERATOR, has_role
 
 STAFF_ROLES = (ADMIN, MODERATOR)
@@ -145,4 +145,4 @@ def build_costs(sections: list[Section], window: Window) -> list[float]:
 
 
 def cost_key(section: str, window: Window) -> str:
-    return f"dashboard:v2:cost:{section}:{window.key}"
+    return f"{KEY_PREFIX}cost:{section}:{window.key}"

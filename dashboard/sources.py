@@ -13,6 +13,7 @@ import sentry_sdk
 from django.core.cache import cache
 from django.db import connections
 
+KEY_PREFIX = "dashboard:v2:"  # of every cache key of the dashboard's
 FRESH_SECONDS = 30  # a range's data is recomputed at most this often
 KEEP_SECONDS = 600  # a stale copy is served (and refreshed behind it) up to this age
 # A page's sections are built this many at a time: the cold 30-day AI tab is five sections of
@@ -86,7 +87,7 @@ def cached(key: str, compute: Callable, force: bool = False):
     """Stale-while-revalidate: fresh data is reused for 30 s; older data is still answered at
     once while one background thread recomputes it, so only the very first view of a range
     waits for the long-range queries (seconds over millions of rows)."""
-    key = f"dashboard:v2:{key}"
+    key = f"{KEY_PREFIX}{key}"
     hit = None if force else cache.get(key)
     if hit is None:
         return _store(key, compute)
