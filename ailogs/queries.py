@@ -34,6 +34,7 @@ from ailogs.models import (
 from ailogs.rollup import (
     BLOCK,
     DAY,
+    EPOCH,
     HOUR,
     SIX_HOUR_GRAINS,
     SIX_HOURS,
@@ -768,23 +769,9 @@ def session_traces(session_id: str) -> list[dict]:
 
 def session_trace_ids(session_ids: list[str]) -> set:
     """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, at any
-    time: the session rows of the rolled-up days and the raw calls since."""
-    raw = AiCall.objects.filter(session_id__in=session_ids).exclude(trace_id="")
-    rolled_days = _rolled_days()
-    if rolled_days is not None:
-        raw = raw.filter(timestamp__gte=rolled_days)
-    found = set(raw.values_list("session_id", "trace_id").distinct())
-    if rolled_days is not None:
-        rolled = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
-        for session_id, traces in rolled.values_list("session_id", "traces"):
-            found.update((session_id, trace_id) for trace_id in traces if trace_id)
-    return found
-
-
-def _rolled_days() -> datetime | None:
-    """00:00 UTC of the first day without session rows yet (the days before it have them)."""
-    frontier = rolled_through()
-    return None if frontier is None else floor_day(frontier)
+    time: _session_calls over all time (the session rows of the rolled-up days, the raw calls since)."""
+    found = _session_calls(session_ids, EPOCH, datetime.max.replace(tzinfo=UTC))
+    return {(session_id, trace_id) for session_id, trace_id, _, _ in found if trace_id}
 
 
 def _session_calls_of(session_ids: list[str]):
@@ -793,9 +780,10 @@ def _session_calls_of(session_ids: list[str]):
     a scan of every call took 0.5-1.1 s. Those days come from the session rows of the rolled-up
     days (their (session_id, day) index); every day not rolled up yet is read."""
     calls = AiCall.objects.filter(session_id__in=session_ids)
-    rolled_days = _rolled_days()
-    if rolled_days is None:
+    frontier = rolled_through()
+    if frontier is None:
         return calls
+    rolled_days = floor_day(frontier)  # whole days before it have their session rows
     days = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
     ranges: list[list] = []
     for day in sorted(set(days.values_list("day", flat=True))):

@@ -140,8 +140,9 @@ TABS = {
 def build_costs(sections: list[Section], window: Window) -> list[float]:
     """Each section's last build time for this range in seconds, as any process (the beat task
     that warms every range, another web worker) last measured it; its expected_seconds if none."""
-    known = cache.get_many([cost_key(section.key, window) for section in sections])
-    return [known.get(cost_key(section.key, window), section.expected_seconds) for section in sections]
+    keys = [cost_key(section.key, window) for section in sections]
+    known = cache.get_many(keys)
+    return [known.get(key, section.expected_seconds) for key, section in zip(keys, sections, strict=True)]
 
 
 def cost_key(section: str, window: Window) -> str:
