@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDay
+from django.db.models import Q
 from django.utils import timezone
 
 from ailogs.models import AiCall, AiCallSketch
@@ -42,17 +41,20 @@ def rebuild_days(start: datetime, end: datetime) -> None:
     start = max(start, _retained_from())
     if start >= end:
         return
-    registers, hashed = _registers_by_day(start, end)
     rows = []
-    for day in sorted({d for d, _ in hashed}):
-        tenants = {t for d, t in hashed if d == day}
+    for day in (start + timedelta(days=i) for i in range((end - start).days)):
+        raw = AiCall.objects.filter(timestamp__gte=day, timestamp__lt=day + timedelta(days=1)).order_by()
+        registers, hashed = _registers(raw, by_tenant=True)
+        tenants = sorted({tenant for tenant, _ in registers} | set(hashed))
+        if not tenants:
+            continue
         union = {kind: bytearray(M) for kind in KINDS}
-        for tenant in sorted(tenants):
-            sketch = {kind: registers.get((day, tenant, kind)) or bytearray(M) for kind in KINDS}
+        for tenant in tenants:
+            sketch = {kind: registers.get((tenant, kind)) or bytearray(M) for kind in KINDS}
             for kind in KINDS:
                 union[kind] = merge(union[kind], sketch[kind])
-            rows.append(_row(day, AiCallSketch.Grain.TENANT, tenant, hashed[(day, tenant)], sketch))
-        rows.append(_row(day, AiCallSketch.Grain.ALL, "", sum(hashed[(day, t)] for t in tenants), union))
+            rows.append(_row(day, AiCallSketch.Grain.TENANT, tenant, hashed.get(tenant, 0), sketch))
+        rows.append(_row(day, AiCallSketch.Grain.ALL, "", sum(hashed.values()), union))
     AiCallSketch.objects.filter(day__gte=start, day__lt=end).delete()
     AiCallSketch.objects.bulk_create(rows, batch_size=200)
 
@@ -69,28 +71,26 @@ def _row(day, grain, tenant, hashed, sketch) -> AiCallSketch:
     return AiCallSketch(day=day, grain=grain, tenant=tenant, hashed=hashed, **packed)
 
 
-def _registers_by_day(start, end) -> tuple[dict, dict]:
-    """({(day, tenant, kind): registers}, {(day, tenant): calls with an input hash}) of the raw rows."""
-    raw = AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end).order_by()
-    per_tenant = raw.annotate(d=TruncDay("timestamp", tzinfo=UTC)).values("d", "tenant")
-    hashed = {(r["d"], r["tenant"]): r["n"] for r in per_tenant.annotate(n=Count("id", filter=~Q(input_hash="")))}
-    return _registers(raw, by_day=True), hashed
-
-
-def _registers(raw, by_day: bool, kinds=tuple(KINDS)) -> dict:
-    """{(day, tenant, kind): registers} (or {kind: registers} over everything) of a raw queryset."""
+def _registers(raw, by_tenant: bool, kinds=tuple(KINDS)) -> tuple[dict, dict]:
+    """({(tenant, kind): registers}, {tenant: calls with an input hash}) of a raw queryset, or
+    ({kind: registers}, {None: calls with an input hash}) over all of it. Only what has a value
+    is counted: a tenant whose calls carry none of the kinds' values is in neither."""
     if connection.vendor == "postgresql":
-        return _registers_sql(raw, by_day, kinds)
+        return _registers_sql(raw, by_tenant, kinds)
     result: dict = defaultdict(lambda: bytearray(M))
-    fields = ["timestamp", "tenant", *(KINDS[k] for k in kinds)]
-    for ts, tenant, *values in raw.values_list(*fields).iterator(chunk_size=10_000):
-        for kind, value in zip(kinds, values, strict=True):
-            if value:
+    hashed: dict = defaultdict(int)
+    for tenant, *values in raw.values_list("tenant", *(KINDS[k] for k in KINDS)).iterator(chunk_size=10_000):
+        group = tenant if by_tenant else None
+        for kind, value in zip(KINDS, values, strict=True):
+            if not value:
+                continue
+            hashed[group] += kind == "inputs"
+            if kind in kinds:
                 index, rank = position(_hash64(value))
-                key = (floor_day(ts), tenant, kind) if by_day else kind
+                key = (group, kind) if by_tenant else kind
                 if result[key][index] < rank:
                     result[key][index] = rank
-    return dict(result)
+    return dict(result), {group: n for group, n in hashed.items() if n}
 
 
 def _hash64(value: str) -> int:
@@ -104,38 +104,46 @@ def position(h: int) -> tuple[int, int]:
 
 
 # The same in PostgreSQL: hashtextextended() is its 64-bit text hash; the rank is found by a
-# ladder of comparisons (two on average) on the 52 high bits.
+# ladder of comparisons (two on average) on the 52 high bits. Each kind is its own grouping of
+# the calls that have its value (a UNION ALL, each branch one hash per call), and the day is the
+# caller's: with the three kinds as rows of one lateral join, grouped with the day of every call,
+# a day of 167k calls took 0.42 s (and 0.03 s more to count the input hashes), 0.19 s now.
 _RANK = " ".join(f"WHEN x >= {1 << k} THEN {64 - P - k}" for k in range(64 - P - 1, -1, -1))
-_REGISTERS = f"""
-SELECT {{day}} kind, array_agg(i ORDER BY i), array_agg(r ORDER BY i) FROM (
-    SELECT {{day}} kind, i, max(CASE {_RANK} ELSE {64 - P + 1} END) AS r FROM (
-        SELECT {{inner_day}} v.kind, (h & {M - 1})::int AS i, (h >> {P}) & {(1 << (64 - P)) - 1} AS x
-        FROM ({{raw}}) AS c
-        CROSS JOIN LATERAL (VALUES {{values}}) AS v (kind, val)
-        CROSS JOIN LATERAL (SELECT hashtextextended(v.val, 0) AS h) AS hh
-        WHERE v.val <> ''
-        OFFSET 0
-    ) AS s GROUP BY {{day}} kind, i
-) AS g GROUP BY {{day}} kind
+_KIND = f"""
+    SELECT {{tenant}} '{{kind}}' AS kind, (h & {M - 1})::int AS i, max(CASE {_RANK} ELSE {64 - P + 1} END) AS r,
+        count(*) AS n
+    FROM (
+        SELECT {{tenant}} h, (h >> {P}) & {(1 << (64 - P)) - 1} AS x
+        FROM (SELECT {{tenant}} hashtextextended(c.{{column}}, 0) AS h FROM c WHERE c.{{column}} <> '' OFFSET 0) AS hashed
+    ) AS s GROUP BY {{tenant}} i
+"""  # noqa: S608 (constants)
+_REGISTERS = """
+WITH c AS NOT MATERIALIZED ({raw})
+SELECT {tenant} kind, array_agg(i ORDER BY i), array_agg(r ORDER BY i), sum(n)::bigint
+FROM ({kinds}) AS registers GROUP BY {tenant} kind
 """  # noqa: S608 (constants; the raw query is Django-generated with parameters)
 
 
-def _registers_sql(raw, by_day: bool, kinds) -> dict:
-    fields = ["timestamp", "tenant", *(KINDS[k] for k in kinds)]
-    sql, params = raw.values(*fields).query.sql_with_params()
-    values = ", ".join(f"('{kind}', c.{connection.ops.quote_name(KINDS[kind])})" for kind in kinds)
-    day = "d, tenant, " if by_day else ""
-    inner_day = "date_trunc('day', c.\"timestamp\", 'UTC') AS d, c.tenant, " if by_day else ""
-    query = _REGISTERS.format(day=day, inner_day=inner_day, raw=sql, values=values)
-    result = {}
+def _registers_sql(raw, by_tenant: bool, kinds) -> tuple[dict, dict]:
+    wanted = (*kinds, *(() if "inputs" in kinds else ("inputs",)))  # the inputs' count is always wanted
+    sql, params = raw.values("tenant", *(KINDS[k] for k in wanted)).query.sql_with_params()
+    tenant = "tenant," if by_tenant else ""
+    branches = " UNION ALL ".join(
+        _KIND.format(tenant=tenant, kind=kind, column=connection.ops.quote_name(KINDS[kind])) for kind in wanted
+    )
+    registers, hashed = {}, {}
     with connections[raw.db].cursor() as cursor:
-        cursor.execute(query, params)
-        for *key, indexes, ranks in cursor.fetchall():
-            registers = bytearray(M)
-            for index, rank in zip(indexes, ranks, strict=True):
-                registers[index] = rank
-            result[tuple(key) if by_day else key[0]] = registers
-    return result
+        cursor.execute(_REGISTERS.format(raw=sql, tenant=tenant, kinds=branches), params)
+        for *group, kind, indexes, ranks, n in cursor.fetchall():
+            key = group[0] if by_tenant else None
+            if kind == "inputs":
+                hashed[key] = n
+            if kind in kinds:
+                values = bytearray(M)
+                for index, rank in zip(indexes, ranks, strict=True):
+                    values[index] = rank
+                registers[(key, kind) if by_tenant else kind] = values
+    return registers, hashed
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -185,10 +193,10 @@ def distinct(since, until, kinds=tuple(KINDS), tenant: str | None = None) -> tup
         hashed += row[0]
         for kind, packed in zip(kinds, row[1:], strict=True):
             union[kind] = merge(union[kind], zlib.decompress(packed))
-    edges = _edges(since, until, days, tenant)
-    for kind, registers in _registers(edges, by_day=False, kinds=kinds).items():
+    edge_registers, edge_hashed = _registers(_edges(since, until, days, tenant), by_tenant=False, kinds=kinds)
+    for kind, registers in edge_registers.items():
         union[kind] = merge(union[kind], registers)
-    hashed += edges.exclude(input_hash="").count() if "inputs" in kinds else 0
+    hashed += edge_hashed.get(None, 0) if "inputs" in kinds else 0
     return {kind: estimate(union[kind]) for kind in kinds}, hashed, True
 
 
@@ -208,7 +216,3 @@ def per_day(since, until, kinds=tuple(KINDS)) -> dict[datetime, dict[str, int]]:
         row[0]: {kind: estimate(zlib.decompress(packed)) for kind, packed in zip(kinds, row[1:], strict=True)}
         for row in rows.values_list("day", *kinds)
     }
-
-
-def floor_day(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
