@@ -10,13 +10,18 @@ days that have hour rows but no day rows (after an upgrade, or a run missed at m
 filled in by the next run.
 
 On PostgreSQL both are one INSERT ... SELECT per range (GROUPING SETS make every grain in one
-pass, jsonb_object_agg the histograms): nothing per call or per bucket travels to Python, which
-took the backfill of 5M calls from 176 s to a few seconds (docs/performance.md).
+pass, the histograms are written out as JSON text): nothing per call or per bucket travels to
+Python. The backfill of 5M calls took 176 s in Python; with the session, actor-type and error rows
+and the sketches built beside the hour and day rows, it takes 27-29 s on two connections
+(docs/performance/dashboard.md).
 """
 
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -62,8 +67,9 @@ ID_SLACK = 5_000
 # PostgreSQL rebuilds at most this many hours per statement (a backfill: one day at a time, so
 # the grouping stays in memory).
 HOURS_PER_STATEMENT = 24
-# Connections a backfill rebuilds whole days on at once (PostgreSQL, called outside a transaction):
-# one INSERT ... SELECT runs on one core, so a day per core.
+# Connections a run rebuilds its hour ranges, then its days, then its session blocks on at once
+# (PostgreSQL, called outside a transaction): one INSERT ... SELECT runs on one core, so a day per
+# core.
 BACKFILL_WORKERS = 2
 
 
@@ -92,37 +98,89 @@ def rebuild_hours(hours) -> None:
 
 def rebuild(hours: list[datetime], ended_by: datetime, workers: int = 1) -> list[datetime]:
     """Rebuild these hours, then the days they are in that ended by `ended_by`, and the ended days
-    still missing their day rows; return the days rebuilt. A whole ended day among the hours (a
-    backfill) gets its hour and day rows from one read of its raw rows; with `workers` > 1 those
-    whole days are rebuilt on that many connections at once, each day in its own transaction."""
+    still missing their day rows, then their session blocks; return the days rebuilt. A whole ended
+    day among the hours (a backfill) gets its hour and day rows from one read of its raw rows.
+    With `workers` > 1 the ranges, days and blocks are rebuilt on that many connections at once,
+    each in its own transaction, each as soon as what it reads is rebuilt."""
     _tune_session()
-    done = set()
-    whole_days = []
-    for start, end in runs(hours, HOURS_PER_STATEMENT):
-        whole_day = start == floor_day(start) and end - start == timedelta(days=1) and end <= ended_by
-        if whole_day and workers > 1:
-            whole_days.append(start)
-        else:
-            rebuild_hour_range(start, end, with_day=whole_day)
-        done |= {start} if whole_day else set()
-    if whole_days:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(_rebuild_whole_day, whole_days))  # list(): a worker's error is raised here
-    days = ({floor_day(h) for h in hours} | missing_days()) - done
-    days = sorted(d for d in days if d + timedelta(days=1) <= ended_by)
-    for start, end in runs(days, 31, timedelta(days=1)):
-        rebuild_day_range(start, end)
-    rebuilt = sorted(done | set(days))
-    rebuild_session_blocks({block_start(d) for d in rebuilt}, ended_by)
+    ranges = runs(hours, HOURS_PER_STATEMENT)
+    whole = {
+        start for start, end in ranges if start == floor_day(start) and end - start == DAY_LENGTH and end <= ended_by
+    }
+    days = ({floor_day(h) for h in hours} | missing_days()) - whole
+    days = sorted(d for d in days if d + DAY_LENGTH <= ended_by)
+    hour_jobs = [_Job(partial(rebuild_hour_range, s, e, with_day=s in whole), s, e) for s, e in ranges]
+    day_jobs = [
+        _Job(partial(rebuild_day_range, s, e), s, e, _overlapping(hour_jobs, s, e))
+        for s, e in runs(days, 31, DAY_LENGTH)
+    ]
+    rebuilt = sorted(whole | set(days))
+    block_jobs = [
+        _Job(
+            partial(rebuild_session_blocks, {b}, ended_by),
+            b,
+            b + BLOCK,
+            _overlapping(hour_jobs + day_jobs, b, b + BLOCK),
+        )
+        for b in sorted({block_start(d) for d in rebuilt})
+    ]
+    # Oldest first, and a block as soon as its days are done: a backfill's last days are followed
+    # by one block, not by all of them.
+    _run([*block_jobs, *day_jobs, *hour_jobs], workers)
     return rebuilt
 
 
-def _rebuild_whole_day(start: datetime) -> None:
-    """A backfill worker (its own thread, so its own connection): one whole ended day, committed."""
+DAY_LENGTH = timedelta(days=1)
+
+
+@dataclass(eq=False)
+class _Job:
+    """A rebuild of [start, end) that reads what the jobs in `after` write."""
+
+    run: Callable[[], None]
+    start: datetime
+    end: datetime
+    after: tuple["_Job", ...] = ()
+
+
+def _overlapping(jobs: list[_Job], start: datetime, end: datetime) -> tuple[_Job, ...]:
+    return tuple(job for job in jobs if job.start < end and start < job.end)
+
+
+def _run(jobs: list[_Job], workers: int) -> None:
+    """Run each job once the jobs it follows are done, the first such job in the list first: here,
+    or on `workers` connections of their own, each job in its own transaction."""
+    waiting: list[_Job] = list(jobs)
+    done: set[_Job] = set()
+
+    def ready() -> _Job | None:
+        job = next((job for job in waiting if done.issuperset(job.after)), None)
+        if job is not None:
+            waiting.remove(job)
+        return job
+
+    if workers < 2 or len(jobs) < 2:
+        while job := ready():
+            job.run()
+            done.add(job)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        running: dict = {}
+        while waiting or running:
+            while len(running) < workers and (job := ready()):
+                running[pool.submit(_in_worker, job.run)] = job
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                future.result()  # a worker's error is raised here
+                done.add(running.pop(future))
+
+
+def _in_worker(job) -> None:
+    """A backfill worker (its own thread, so its own connection): one job, committed."""
     try:
         with transaction.atomic():
             _tune_session()
-            rebuild_hour_range(start, start + timedelta(days=1), with_day=True)
+            job()
     finally:
         connection.close()
 
@@ -204,10 +262,10 @@ def rebuild_hour_range(start: datetime, end: datetime, with_day: bool = False) -
         if with_day:
             AiCallHourly.objects.filter(period=DAY, hour=start).delete()
         with connection.cursor() as cursor:
-            # Group by hashing: the planner prices the jsonb_object_agg states so high that it sorts
-            # the ~200k hour x key x bucket rows of a day on seven keys first (a day's hour and day
-            # rows took 1.54 s with that sort, 1.16-1.24 s without, 5M calls over 30 days). For this
-            # statement only: at most a day of hours, whose groups fit in work_mem.
+            # Group by hashing: the planner prices the string_agg states so high that it sorts the
+            # ~200k hour x key x bucket rows of a day on seven keys first (a day's hour and day rows
+            # of 167k calls: 1.03 s with that sort, 0.85 s without). For this statement only: at
+            # most a day of hours, whose groups fit in work_mem.
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute(HOURS_AND_DAY_SQL if with_day else HOURS_SQL, _params(start, end))
             cursor.execute("SET LOCAL enable_sort TO DEFAULT")
@@ -335,9 +393,9 @@ def rebuild_session_days(start: datetime, end: datetime) -> None:
     AiCallErrorDay.objects.filter(day__gte=start, day__lt=end).delete()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(SESSION_DAYS_SQL, _params(start, end))
-            cursor.execute(ACTOR_DAYS_SQL, _params(start, end))
-            cursor.execute(ERROR_DAYS_SQL, _params(start, end))
+            for day in days_of(start, end):
+                for sql in (SESSION_DAYS_SQL, ACTOR_DAYS_SQL, ERROR_DAYS_SQL):
+                    cursor.execute(sql, _params(day, day + timedelta(days=1)))
         return
     failed = (
         AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
@@ -405,105 +463,143 @@ def _params(start: datetime, end: datetime) -> dict:
     }
 
 
-# PostgreSQL: one row per bucket start x full key x histogram bucket (`b`, NULL for zeros), with
-# the calls (c), the calls in the bucket (n) and the sums (floats and ints: numeric sums were half
-# the time); every grain from it by GROUPING SETS (GROUPING() names the grain), then one rollup
-# row per grain key with its histogram as jsonb.
-_FROM_RAW = """
-    SELECT date_trunc('hour', "timestamp") AS t, model, function, provider, tenant, status,
-        CASE WHEN duration_ms < %(min)s THEN NULL ELSE ceil(ln(duration_ms) / %(log_gamma)s)::int END AS b,
-        count(*)::int AS c, count(*)::int AS n, sum(prompt_tokens)::float8 AS pt,
-        sum(completion_tokens)::float8 AS ct, sum(total_tokens)::float8 AS tt,
+# PostgreSQL. A range's calls are grouped twice, each grouping kept small: `sums` (one row per
+# bucket start x full key: calls and sums, as floats and ints: numeric sums were half the time) and
+# `buckets` (one row per bucket start x full key x histogram bucket `b`, NULL for zeros: its calls).
+# Every grain comes from both by GROUPING SETS (GROUPING() names the grain), and each grain row's
+# histogram is its buckets written out as JSON text and cast once (jsonb_object_agg took 0.17 s more
+# per day of 167k calls; with the sums beside every bucket the grouping took 0.1 s more). Hours are
+# date_bin()'s (no time zone to consult per call); a day read from its calls is the statement's
+# parameter, not a per-row date_trunc(..., 'UTC') (the day of 167k calls: 1.16 s before, 0.91 s).
+_RAW_RANGE = 'FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s'
+_HOUR_OF_CALL = "date_bin('1 hour', \"timestamp\", TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+_SUMS_OF_RAW = f"""
+    SELECT {_HOUR_OF_CALL} AS t, model, function, provider, tenant, status, count(*)::int AS c,
+        sum(prompt_tokens)::float8 AS pt, sum(completion_tokens)::float8 AS ct, sum(total_tokens)::float8 AS tt,
         sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)) AS cost,
         (count(*) FILTER (WHERE cost_source = 'unpriced'))::int AS unpriced,
         sum(LEAST(COALESCE(duration_ms, 0.0), %(max_duration)s)) AS dur
-    FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    {_RAW_RANGE} GROUP BY 1, 2, 3, 4, 5, 6
 """
-# The same per day, from those hourly rows.
-_DAYS_OF = """
-    SELECT date_trunc('day', t, 'UTC') AS t, model, function, provider, tenant, status, b, sum(c) AS c,
-        sum(n) AS n, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost, sum(unpriced) AS unpriced,
-        sum(dur) AS dur
-    FROM {src} GROUP BY 1, 2, 3, 4, 5, 6, 7
+_BUCKETS_OF_RAW = f"""
+    SELECT {_HOUR_OF_CALL} AS t, model, function, provider, tenant, status,
+        CASE WHEN duration_ms < %(min)s THEN NULL ELSE ceil(ln(duration_ms) / %(log_gamma)s)::int END AS b,
+        count(*)::int AS n
+    {_RAW_RANGE} GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
-# A day from its full-grain hour rows (when its raw rows are not read anyway): their sums ride on
-# the zeros' row (b NULL), each histogram bucket is a row of its own.
-_FROM_HOURS = """
-    SELECT date_trunc('day', hour, 'UTC') AS t, model, function, provider, tenant, status, NULL::int AS b,
-        count AS c, COALESCE((histogram ->> 'z')::bigint, 0) AS n, prompt_tokens::float8 AS pt,
-        completion_tokens::float8 AS ct, total_tokens::float8 AS tt, cost_usd AS cost, unpriced, duration_sum AS dur
-    FROM ailogs_aicallhourly
-    WHERE period = 'hour' AND grain = 'full' AND hour >= %(start)s AND hour < %(end)s
-    UNION ALL
-    SELECT date_trunc('day', hour, 'UTC'), model, function, provider, tenant, status, e.key::int,
-        0, e.value::bigint, 0.0, 0.0, 0.0, 0.0, 0, 0.0
+_KEYS = "model, function, provider, tenant, status"
+_SUM_COLUMNS = "sum(c) AS c, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost, sum(unpriced) AS unpriced, sum(dur) AS dur"
+# The one day [start, end) from its hour groups.
+_SUMS_OF_DAY = f"SELECT %(start)s::timestamptz AS t, {_KEYS}, {_SUM_COLUMNS} FROM {{src}} GROUP BY {_KEYS}"  # noqa: S608 (constants)
+_BUCKETS_OF_DAY = f"SELECT %(start)s::timestamptz AS t, {_KEYS}, b, sum(n) AS n FROM {{src}} GROUP BY {_KEYS}, b"  # noqa: S608
+# Whole days from their full-grain hour rows (when their raw rows are not read anyway); the
+# zeros' row of every key is there even when it holds none, so every key of `sums` has buckets.
+_HOUR_ROWS_WHERE = "period = 'hour' AND grain = 'full' AND hour >= %(start)s AND hour < %(end)s"
+_DAY_OF_ROW = "date_trunc('day', hour, 'UTC')"
+_SUMS_OF_HOURS = f"""
+    SELECT {_DAY_OF_ROW} AS t, {_KEYS}, sum(count) AS c, sum(prompt_tokens)::float8 AS pt,
+        sum(completion_tokens)::float8 AS ct, sum(total_tokens)::float8 AS tt, sum(cost_usd) AS cost,
+        sum(unpriced) AS unpriced, sum(duration_sum) AS dur
+    FROM ailogs_aicallhourly WHERE {_HOUR_ROWS_WHERE} GROUP BY 1, 2, 3, 4, 5, 6
+"""  # noqa: S608 (constants)
+_BUCKETS_OF_HOURS = f"""
+    SELECT {_DAY_OF_ROW} AS t, {_KEYS}, e.key::int AS b, sum(e.value::bigint) AS n
     FROM ailogs_aicallhourly CROSS JOIN LATERAL jsonb_each_text(histogram -> 'p') AS e
-    WHERE period = 'hour' AND grain = 'full' AND hour >= %(start)s AND hour < %(end)s
-"""
-_SUMS = "sum(c) AS c, sum(n) AS n, sum(pt) AS pt, sum(ct) AS ct, sum(tt) AS tt, sum(cost) AS cost, sum(unpriced) AS unpriced, sum(dur) AS dur"
-_COARSE = (
-    "(t, status, b, model), (t, status, b, function), (t, status, b, provider), (t, status, b, tenant), (t, status, b)"
-)
-_INSERT = """
+    WHERE {_HOUR_ROWS_WHERE} GROUP BY 1, 2, 3, 4, 5, 6, 7
+    UNION ALL
+    SELECT {_DAY_OF_ROW}, {_KEYS}, NULL::int, sum(COALESCE((histogram ->> 'z')::bigint, 0))
+    FROM ailogs_aicallhourly WHERE {_HOUR_ROWS_WHERE} GROUP BY 1, 2, 3, 4, 5, 6
+"""  # noqa: S608 (constants)
+_GRAIN = "GROUPING(model, function, provider, tenant)"
+_COARSE = ("model", "function", "provider", "tenant", None)
+_GRAIN_KEYS = "COALESCE(model, ''), COALESCE(function, ''), COALESCE(provider, ''), COALESCE(tenant, ''), status"
+
+
+def _grouping_sets(*always: str) -> str:
+    return ", ".join(f"({', '.join(('t', 'status', *always, *((dim,) if dim else ())))})" for dim in _COARSE)
+
+
+# `sums` and `buckets` already hold one row per full key (and bucket): the full grain is their
+# rows as they are.
+_INSERT = f"""
 INSERT INTO ailogs_aicallhourly (period, hour, grain, model, function, provider, tenant, status, count,
     prompt_tokens, completion_tokens, total_tokens, cost_usd, unpriced, duration_sum, histogram)
-SELECT '{period}', t,
-    CASE g WHEN 0 THEN 'full' WHEN 7 THEN 'model' WHEN 11 THEN 'function' WHEN 13 THEN 'provider'
+SELECT '{{period}}', s.t,
+    CASE s.g WHEN 0 THEN 'full' WHEN 7 THEN 'model' WHEN 11 THEN 'function' WHEN 13 THEN 'provider'
         WHEN 14 THEN 'tenant' ELSE 'all' END,
-    COALESCE(model, ''), COALESCE(function, ''), COALESCE(provider, ''), COALESCE(tenant, ''), status,
-    sum(c), sum(pt)::bigint, sum(ct)::bigint, sum(tt)::bigint, sum(cost), sum(unpriced), sum(dur),
-    jsonb_build_object(
-        'p', COALESCE(jsonb_object_agg(b::text, n) FILTER (WHERE b IS NOT NULL AND n > 0), '{{}}'::jsonb),
-        'n', '{{}}'::jsonb,
-        'z', COALESCE(sum(n) FILTER (WHERE b IS NULL), 0))
-FROM ({per_bucket}) AS per_bucket
-GROUP BY t, g, model, function, provider, tenant, status
-"""
-# `src` already has one row per full key and bucket: the full grain is its rows as they are.
-_GRAINS_OF_GROUPED = (
-    "SELECT t, 0 AS g, model, function, provider, tenant, status, b, c, n, pt, ct, tt, cost, unpriced, dur FROM {src} "  # noqa: S608 (constants)
-    "UNION ALL SELECT t, GROUPING(model, function, provider, tenant), model, function, provider, tenant, status, b, "
-    f"{_SUMS} FROM {{src}} GROUP BY GROUPING SETS ({_COARSE})"
-)
-_GRAINS_OF_ROWS = (
-    "SELECT t, GROUPING(model, function, provider, tenant) AS g, model, function, provider, tenant, status, b, "  # noqa: S608 (constants)
-    f"{_SUMS} FROM {{src}} GROUP BY GROUPING SETS ((t, status, b, model, function, provider, tenant), {_COARSE})"
-)
+    s.model, s.function, s.provider, s.tenant, s.status, s.c, s.pt::bigint, s.ct::bigint, s.tt::bigint, s.cost,
+    s.unpriced, s.dur,
+    jsonb_build_object('p', COALESCE(('{{{{' || h.p || '}}}}')::jsonb, '{{{{}}}}'::jsonb), 'n', '{{{{}}}}'::jsonb, 'z', COALESCE(h.z, 0))
+FROM (
+    SELECT t, 0 AS g, {_KEYS}, c, pt, ct, tt, cost, unpriced, dur FROM {{sums}}
+    UNION ALL
+    SELECT t, {_GRAIN}, {_GRAIN_KEYS}, {_SUM_COLUMNS} FROM {{sums}} GROUP BY GROUPING SETS ({_grouping_sets()})
+) AS s LEFT JOIN (
+    SELECT t, g, {_KEYS}, string_agg('"' || b || '":' || n, ',') FILTER (WHERE b IS NOT NULL AND n > 0) AS p,
+        sum(n) FILTER (WHERE b IS NULL) AS z
+    FROM (
+        SELECT t, 0 AS g, {_KEYS}, b, n FROM {{buckets}}
+        UNION ALL
+        SELECT t, {_GRAIN}, {_GRAIN_KEYS}, b, sum(n) FROM {{buckets}} GROUP BY GROUPING SETS ({_grouping_sets("b")})
+    ) AS per_bucket GROUP BY t, g, {_KEYS}
+) AS h USING (t, g, {_KEYS})
+"""  # noqa: S608 (constants)
 
 
-def _insert(period: str, src: str, grouped: bool = True) -> str:
-    per_bucket = (_GRAINS_OF_GROUPED if grouped else _GRAINS_OF_ROWS).format(src=src)
-    return _INSERT.format(period=period, per_bucket=per_bucket)
+def _insert(period: str, sums: str, buckets: str) -> str:
+    return _INSERT.format(period=period, sums=sums, buckets=buckets)
 
 
-HOURS_SQL = f"WITH calls AS MATERIALIZED ({_FROM_RAW}) {_insert(HOUR, 'calls')}"
+_RAW_GROUPS = f"sums AS MATERIALIZED ({_SUMS_OF_RAW}), buckets AS MATERIALIZED ({_BUCKETS_OF_RAW})"
+HOURS_SQL = f"WITH {_RAW_GROUPS} {_insert(HOUR, 'sums', 'buckets')}"
 # A whole ended day read from raw rows once: its hour rows, and its day rows from the same groups.
 HOURS_AND_DAY_SQL = (
-    f"WITH calls AS MATERIALIZED ({_FROM_RAW}), hours AS ({_insert(HOUR, 'calls')}), "
-    f"days AS MATERIALIZED ({_DAYS_OF.format(src='calls')}) {_insert(DAY, 'days')}"
+    f"WITH {_RAW_GROUPS}, hours AS ({_insert(HOUR, 'sums', 'buckets')}), "
+    f"day_sums AS MATERIALIZED ({_SUMS_OF_DAY.format(src='sums')}), "
+    f"day_buckets AS MATERIALIZED ({_BUCKETS_OF_DAY.format(src='buckets')}) "
+    f"{_insert(DAY, 'day_sums', 'day_buckets')}"
 )
-DAYS_FROM_HOURS_SQL = f"WITH rows AS ({_FROM_HOURS}) {_insert(DAY, 'rows', grouped=False)}"
+DAYS_FROM_HOURS_SQL = (
+    f"WITH sums AS MATERIALIZED ({_SUMS_OF_HOURS}), buckets AS MATERIALIZED ({_BUCKETS_OF_HOURS}) "
+    f"{_insert(DAY, 'sums', 'buckets')}"
+)
 
 
-# One row per UTC day x tenant x session x user, straight from the raw calls (sums as in raw_sums).
+# The session, actor-type and error rows of the one UTC day [start, end), straight from its raw
+# calls (sums as in raw_sums); the day is the statement's parameter. A session's trace ids are
+# grouped first (a hash, where jsonb_agg(DISTINCT) sorted every call) and handed to the session's
+# row in order, written out as JSON text (to_json quotes them) and cast once: 0.69 s before for
+# the 56k session rows of 167k calls, 0.52 s after.
 SESSION_DAYS_SQL = """
 INSERT INTO ailogs_aicallsessionday (day, tenant, session_id, user_id, calls, errors, cost_usd, total_tokens,
     first_seen, last_seen, traces)
-SELECT date_trunc('day', "timestamp", 'UTC'), tenant, session_id, user_id, count(*),
-    count(*) FILTER (WHERE status <> 'success'), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)),
-    COALESCE(sum(total_tokens), 0), min("timestamp"), max("timestamp"),
-    jsonb_agg(DISTINCT trace_id)
-FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND session_id <> ''
-GROUP BY 1, 2, 3, 4
+SELECT %(start)s, tenant, session_id, user_id, sum(c), sum(e), sum(cost), sum(tokens), min(first), max(last),
+    ('[' || string_agg(to_json(trace_id)::text, ',') || ']')::jsonb
+FROM (
+    SELECT tenant, session_id, user_id, trace_id, count(*) AS c, count(*) FILTER (WHERE status <> 'success') AS e,
+        sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s)) AS cost, COALESCE(sum(total_tokens), 0) AS tokens,
+        min("timestamp") AS first, max("timestamp") AS last
+    FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND session_id <> ''
+    GROUP BY 1, 2, 3, 4 ORDER BY session_id, tenant, user_id, trace_id
+) AS per_trace
+GROUP BY session_id, tenant, user_id
 """
 
 
 ACTOR_DAYS_SQL = """
 INSERT INTO ailogs_aicallactorday (day, tenant, actor_type, calls, cost_usd)
-SELECT date_trunc('day', "timestamp", 'UTC'), tenant, actor_type, count(*), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s))
+SELECT %(start)s, tenant, actor_type, count(*), sum(LEAST(COALESCE(cost_usd, 0.0), %(max_cost)s))
 FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s
-GROUP BY 1, 2, 3
+GROUP BY tenant, actor_type
+"""
+
+
+# Of the failed calls only.
+ERROR_DAYS_SQL = """
+INSERT INTO ailogs_aicallerrorday (day, tenant, function, model, error_message, calls, last_seen)
+SELECT %(start)s, tenant, function, model, error_message, count(*), max("timestamp")
+FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND NOT (status = 'success')
+GROUP BY tenant, function, model, error_message
 """
 
 
@@ -531,15 +627,6 @@ FROM (
         GROUP BY 1, 2, 3, 4, 5
     ) AS per_bucket GROUP BY 1, 2, 3, 4
 ) AS b USING (t, grain, tenant, status)
-"""
-
-
-# One row per UTC day x tenant x function x model x error message of the failed calls.
-ERROR_DAYS_SQL = """
-INSERT INTO ailogs_aicallerrorday (day, tenant, function, model, error_message, calls, last_seen)
-SELECT date_trunc('day', "timestamp", 'UTC'), tenant, function, model, error_message, count(*), max("timestamp")
-FROM ailogs_aicall WHERE "timestamp" >= %(start)s AND "timestamp" < %(end)s AND NOT (status = 'success')
-GROUP BY 1, 2, 3, 4, 5
 """
 
 
@@ -644,6 +731,11 @@ def ceil_hour(moment: datetime) -> datetime:
 def floor_day(moment: datetime) -> datetime:
     """00:00 UTC of the moment's UTC day."""
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def days_of(start: datetime, end: datetime) -> list[datetime]:
+    """00:00 UTC of each day in [start, end) (both whole UTC days)."""
+    return [start + timedelta(days=i) for i in range((end - start).days)]
 
 
 def ceil_day(moment: datetime) -> datetime:
