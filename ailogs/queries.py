@@ -17,6 +17,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncHour
+from django.utils import timezone
 
 from ailogs import sketches
 from ailogs.models import (
@@ -43,6 +44,7 @@ from ailogs.rollup import (
     block_start,
     ceil_day,
     ceil_hour,
+    days_of,
     duration_bucket,
     floor_day,
     floor_hour,
@@ -752,7 +754,7 @@ def _session_calls(session_ids: list[str], since, until, filters: dict | None = 
     fields = ("session_id", "trace_id", "tenant", "user_id")
     found = set(raw.values_list(*fields).distinct()) if not raw.query.is_empty() else set()
     if days is not None:
-        rolled = AiCallSessionDay.objects.filter(day__gte=days[0], day__lt=days[1], session_id__in=session_ids)
+        rolled = _session_days_of(session_ids, *days)
         for session_id, traces, tenant, user_id in rolled.filter(**filters).values_list(
             "session_id", "traces", "tenant", "user_id"
         ):
@@ -774,17 +776,27 @@ def session_trace_ids(session_ids: list[str]) -> set:
     return {(session_id, trace_id) for session_id, trace_id, _, _ in found if trace_id}
 
 
+def _session_days_of(session_ids: list[str], start: datetime, end: datetime):
+    """The session rows of these sessions on the whole days [start, end) that have session rows,
+    looked up day by day (their key index begins with the day, then the session id)."""
+    first = AiCallSessionDay.objects.order_by("day").values_list("day", flat=True).first()
+    if first is None:
+        return AiCallSessionDay.objects.none()
+    return AiCallSessionDay.objects.filter(day__in=days_of(max(start, first), end), session_id__in=session_ids)
+
+
 def _session_calls_of(session_ids: list[str]):
     """The raw calls of these sessions at any time, read on the days they were active only: the
     raw table has no session index (one more index on the hottest insert path), and over 5M calls
     a scan of every call took 0.5-1.1 s. Those days come from the session rows of the rolled-up
-    days (their (session_id, day) index); every day not rolled up yet is read."""
+    days that retention has not purged the calls of; every day not rolled up yet is read."""
     calls = AiCall.objects.filter(session_id__in=session_ids)
     frontier = rolled_through()
     if frontier is None:
         return calls
     rolled_days = floor_day(frontier)  # whole days before it have their session rows
-    days = AiCallSessionDay.objects.filter(session_id__in=session_ids, day__lt=rolled_days)
+    purged_before = floor_day(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
+    days = _session_days_of(session_ids, purged_before, rolled_days)  # no raw calls left before
     ranges: list[list] = []
     for day in sorted(set(days.values_list("day", flat=True))):
         if ranges and ranges[-1][1] == day:  # consecutive days: one range
