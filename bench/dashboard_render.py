@@ -280,23 +280,26 @@ def backfill() -> None:
         f"(one scan of the table: {scan:.1f} s, ratio {took / scan:.1f}; load {load:.2f} -> {os.getloadavg()[0]:.2f})",
         flush=True,
     )
-    rest = took - sum(spent.values())
+    ranges = spent.pop("hour ranges") + spent.pop("day ranges")
+    nested = ("sketches", "session/actor/error days", "six-hour rows")  # run inside those ranges
+    spent["hour and day rows"] = ranges - sum(spent[name] for name in nested)
     print(
-        "  of which: "
+        f"  connection-seconds ({rollup.BACKFILL_WORKERS} connections): "
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items())
-        + f", rest {rest:.1f} s"
     )
     with connection.cursor() as cursor:
         cursor.execute(ANALYZE_ROLLUPS)
 
 
 def _time_rollup_steps() -> dict[str, float]:
-    """Wrap the rollup's per-day steps with timers: {step: seconds} filled while it runs (the
-    rest of the time is the hour and day rows, HOURS_AND_DAY_SQL)."""
+    """Wrap the rollup's steps with timers: {step: seconds} filled while it runs, summed over the
+    connections it runs on (the hour and day ranges hold the other steps but the blocks)."""
     from ailogs import rollup, sketches
 
     spent: dict[str, float] = {}
     steps = {
+        "hour ranges": (rollup, "rebuild_hour_range"),
+        "day ranges": (rollup, "rebuild_day_range"),
         "sketches": (sketches, "rebuild_days"),
         "session/actor/error days": (rollup, "rebuild_session_days"),
         "six-hour rows": (rollup, "rebuild_six_hours"),
