@@ -271,8 +271,8 @@ def rebuild_hour_range(start: datetime, end: datetime, with_day: bool = False) -
             cursor.execute("SET LOCAL enable_sort TO DEFAULT")
         if with_day:
             rebuild_six_hours(start, end)
+            rebuild_session_days(start, end)  # the sketches read its session rows
             sketches.rebuild_days(start, end)
-            rebuild_session_days(start, end)
 
 
 def rebuild_day_range(start: datetime, end: datetime) -> None:
@@ -285,8 +285,8 @@ def rebuild_day_range(start: datetime, end: datetime) -> None:
         else:
             AiCallHourly.objects.bulk_create(_day_rows(start, end), batch_size=1000)
         rebuild_six_hours(start, end)
+        rebuild_session_days(start, end)  # the sketches read its session rows
         sketches.rebuild_days(start, end)
-        rebuild_session_days(start, end)
 
 
 def rebuild_six_hours(start: datetime, end: datetime) -> None:

