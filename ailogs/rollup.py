@@ -163,16 +163,20 @@ def _run(jobs: list[_Job], workers: int) -> None:
         while job := ready():
             job.run()
             done.add(job)
-        return
-    with ThreadPoolExecutor(workers) as pool:
-        running: dict = {}
-        while waiting or running:
-            while len(running) < workers and (job := ready()):
-                running[pool.submit(_in_worker, job.run)] = job
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()  # a worker's error is raised here
-                done.add(running.pop(future))
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            running: dict = {}
+            while True:
+                while len(running) < workers and (job := ready()):
+                    running[pool.submit(_in_worker, job.run)] = job
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # a worker's error is raised here
+                    done.add(running.pop(future))
+    if waiting:  # they follow a job that is not in the list: never skip work silently
+        raise RuntimeError(f"{len(waiting)} rollup job(s) wait on jobs that were not given")
 
 
 def _in_worker(job) -> None:
