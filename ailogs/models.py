@@ -250,9 +250,10 @@ class AiCallSessionDay(SessionTotals):
     class Meta:
         verbose_name = "AI session day"
         constraints = [
-            # Sessions over a range of days (a tenant filter rides on it), and the rows of a few
-            # session ids, looked up day by day (day IN (...) AND session_id IN (...): one descent
-            # per day and id, 20 ms for 100 ids over 29 days of 56,000 sessions a day). A rebuild
+            # Sessions over a range of days (a tenant or user filter is checked on its entries), and
+            # the rows of a few session ids, looked up day by day (day IN (...) AND session_id IN
+            # (...): one descent per day and id, 20 ms for 100 ids over 29 days of 56,000 sessions a
+            # day, ~110 ms over 365 days, so the callers stay within raw retention). A rebuild
             # writes a day's rows in this order, so they are appended to the index; a second index
             # on (session_id, day) took every day's rows into all of its pages, 3 of the 30 s a
             # backfill of 5M calls took.

@@ -35,7 +35,6 @@ from ailogs.models import (
 from ailogs.rollup import (
     BLOCK,
     DAY,
-    EPOCH,
     HOUR,
     SIX_HOUR_GRAINS,
     SIX_HOURS,
@@ -770,10 +769,17 @@ def session_traces(session_id: str) -> list[dict]:
 
 
 def session_trace_ids(session_ids: list[str]) -> set:
-    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, at any
-    time: _session_calls over all time (the session rows of the rolled-up days, the raw calls since)."""
-    found = _session_calls(session_ids, EPOCH, datetime.max.replace(tzinfo=UTC))
+    """Distinct (session_id, trace_id) pairs of these sessions' calls that carry a trace id, from
+    the first day raw retention keeps on (what a session's page shows, its raw calls): the session
+    rows of the rolled-up days, the raw calls since. Bounded by retention because the rows are
+    looked up day by day (100 sessions over 365 days took ~110 ms, over 29 days 20-29 ms)."""
+    found = _session_calls(session_ids, _raw_kept_since(), datetime.max.replace(tzinfo=UTC))
     return {(session_id, trace_id) for session_id, trace_id, _, _ in found if trace_id}
+
+
+def _raw_kept_since() -> datetime:
+    """00:00 UTC of the first day retention has kept raw calls of (it may have cut into it)."""
+    return floor_day(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
 
 
 def _session_days_of(session_ids: list[str], start: datetime, end: datetime):
@@ -795,8 +801,7 @@ def _session_calls_of(session_ids: list[str]):
     if frontier is None:
         return calls
     rolled_days = floor_day(frontier)  # whole days before it have their session rows
-    purged_before = floor_day(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
-    days = _session_days_of(session_ids, purged_before, rolled_days)  # no raw calls left before
+    days = _session_days_of(session_ids, _raw_kept_since(), rolled_days)  # no raw calls left before
     ranges: list[list] = []
     for day in sorted(set(days.values_list("day", flat=True))):
         if ranges and ranges[-1][1] == day:  # consecutive days: one range

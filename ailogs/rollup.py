@@ -100,8 +100,9 @@ def rebuild(hours: list[datetime], ended_by: datetime, workers: int = 1) -> list
     """Rebuild these hours, then the days they are in that ended by `ended_by`, and the ended days
     still missing their day rows, then their session blocks; return the days rebuilt. A whole ended
     day among the hours (a backfill) gets its hour and day rows from one read of its raw rows.
-    With `workers` > 1 the ranges, days and blocks are rebuilt on that many connections at once,
-    each in its own transaction, each as soon as what it reads is rebuilt."""
+    With `workers` > 1 and a whole day among the hours, the ranges, days and blocks are rebuilt on
+    that many connections at once, each in its own transaction, each as soon as what it reads is
+    rebuilt."""
     _tune_session()
     ranges = runs(hours, HOURS_PER_STATEMENT)
     whole = {
@@ -109,6 +110,8 @@ def rebuild(hours: list[datetime], ended_by: datetime, workers: int = 1) -> list
     }
     days = ({floor_day(h) for h in hours} | missing_days()) - whole
     days = sorted(d for d in days if d + DAY_LENGTH <= ended_by)
+    if not whole:  # a live run (an hour or two, a day at midnight): one transaction with the caller's
+        workers = 1
     hour_jobs = [_Job(partial(rebuild_hour_range, s, e, with_day=s in whole), s, e) for s, e in ranges]
     day_jobs = [
         _Job(partial(rebuild_day_range, s, e), s, e, _overlapping(hour_jobs, s, e))
