@@ -17,9 +17,8 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Least, TruncDate, TruncHour
-from django.utils import timezone
 
-from ailogs import sketches
+from ailogs import retention, sketches
 from ailogs.models import (
     MAX_COST_USD,
     MAX_DURATION_MS,
@@ -773,13 +772,8 @@ def session_trace_ids(session_ids: list[str]) -> set:
     the first day raw retention keeps on (what a session's page shows, its raw calls): the session
     rows of the rolled-up days, the raw calls since. Bounded by retention because the rows are
     looked up day by day (100 sessions over 365 days took ~110 ms, over 29 days 20-29 ms)."""
-    found = _session_calls(session_ids, _raw_kept_since(), datetime.max.replace(tzinfo=UTC))
+    found = _session_calls(session_ids, retention.cutoffs()[0], datetime.max.replace(tzinfo=UTC))
     return {(session_id, trace_id) for session_id, trace_id, _, _ in found if trace_id}
-
-
-def _raw_kept_since() -> datetime:
-    """00:00 UTC of the first day retention has kept raw calls of (it may have cut into it)."""
-    return floor_day(timezone.now() - timedelta(days=settings.RETENTION_AI_LOGS_DAYS))
 
 
 def _session_days_of(session_ids: list[str], start: datetime, end: datetime):
@@ -801,7 +795,7 @@ def _session_calls_of(session_ids: list[str]):
     if frontier is None:
         return calls
     rolled_days = floor_day(frontier)  # whole days before it have their session rows
-    days = _session_days_of(session_ids, _raw_kept_since(), rolled_days)  # no raw calls left before
+    days = _session_days_of(session_ids, retention.cutoffs()[0], rolled_days)  # no raw calls left before
     ranges: list[list] = []
     for day in sorted(set(days.values_list("day", flat=True))):
         if ranges and ranges[-1][1] == day:  # consecutive days: one range

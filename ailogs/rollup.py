@@ -402,7 +402,7 @@ def rebuild_session_days(start: datetime, end: datetime) -> None:
         with connection.cursor() as cursor:
             for day in days_of(start, end):
                 for sql in (SESSION_DAYS_SQL, ACTOR_DAYS_SQL, ERROR_DAYS_SQL):
-                    cursor.execute(sql, _params(day, day + timedelta(days=1)))
+                    cursor.execute(sql, _params(day, day + DAY_LENGTH))
         return
     failed = (
         AiCall.objects.filter(timestamp__gte=start, timestamp__lt=end)
